@@ -1,0 +1,7 @@
+/** `processes` backend: being built (issue 2). */
+import type { Backend, BackendOptions } from '../../core/backend.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+
+export function createProcessesBackend(_options: BackendOptions): Backend {
+  throw new InvalidArgumentError('the processes backend is not built yet');
+}

@@ -1,0 +1,3 @@
+import { describePoolContract } from '../../core/pool-contract.js';
+
+describePoolContract('sequential');

@@ -1,0 +1,96 @@
+/**
+ * The contract every execution model implements. The Pool (pool.ts) owns queueing,
+ * backpressure, job handles and the map family; a backend only runs requests.
+ *
+ * A request carries one or more argument lists for the same task (a batch: the pool batches
+ * tiny tasks adaptively). Items settle one by one: a task that throws fails its own item only.
+ * The whole request rejects only when the request as such failed: its worker crashed
+ * (WorkerCrashedError), it timed out (TaskTimeoutError) or it was cancelled through
+ * `cancel()` (with the reason given there). Cancellation goes through `cancel()` rather than a
+ * signal per request, so that a million tiny requests cost no listeners.
+ *
+ * Tasks are named by `TaskRef` (module URL for local backends, the stable `id` for remote ones).
+ * Arguments and results are structured-cloneable data; remote backends encode them portably.
+ */
+import type { SerializedError } from './error-codec.js';
+import type { TaskRef } from './task.js';
+import type { ProgressUpdate } from './task-context.js';
+
+export type BackendName = 'sequential' | 'async' | 'threads' | 'processes' | 'redis';
+
+/** A plain function; only the sequential and async backends accept one. */
+export type LocalFunction = (...args: unknown[]) => unknown;
+
+export interface ExecRequest {
+  /** What to run. */
+  readonly task: TaskRef | LocalFunction;
+  /** Human name of the task (`tasks#square`), for errors and events. */
+  readonly taskName: string;
+  /** One argument list per item. */
+  readonly items: readonly (readonly unknown[])[];
+  /** Index of the first item within its map (for progress events); 0 for single calls. */
+  readonly firstIndex: number;
+  /** ArrayBuffers to move rather than copy (worker threads only; others copy). */
+  readonly transfer?: readonly ArrayBuffer[];
+  /** Milliseconds each item may run; the backend enforces it (and ends a stuck worker). */
+  readonly timeout?: number;
+  /** Called when a task reports progress; `index` is the item's index within its map. */
+  readonly onProgress?: (index: number, update: ProgressUpdate) => void;
+}
+
+/** Outcome of a request: one value per item; `errors` holds the items that threw. */
+export interface ExecResult {
+  readonly values: unknown[];
+  /** Item index -> error, only for items that failed (undefined when none failed). */
+  readonly errors?: Map<number, Error>;
+}
+
+/** The data a worker sends back for a batch (also the wire format of threads and processes). */
+export interface WireResult {
+  readonly values: unknown[];
+  readonly errors?: [index: number, error: SerializedError][];
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /**
+   * How many requests the pool should keep in flight at once. The pool does not dispatch more;
+   * a backend that pipelines several requests per worker reports workers x depth.
+   */
+  readonly slots: number;
+  /** How many tasks truly run at the same time (workers; the async backend's concurrency). */
+  readonly parallelism: number;
+  /** Largest batch worth sending as one request (1 disables batching, e.g. the async backend). */
+  readonly maxBatch: number;
+  /** Whether plain functions (not task references) can run here. */
+  readonly acceptsFunctions: boolean;
+  /** Whether arguments must be checked for cloneability before they are sent. */
+  readonly copiesArguments: boolean;
+  /** Runs a request. Must not throw synchronously. */
+  exec(request: ExecRequest): Promise<ExecResult>;
+  /**
+   * Stops a request that `exec` is running: its task's `currentTask().signal` fires, the exec
+   * promise rejects with `reason` at once, and a task that ignores the signal (a stuck loop)
+   * is stopped by ending its worker, which is replaced. Unknown or finished requests: no-op.
+   */
+  cancel(request: ExecRequest, reason: Error): void;
+  /** Graceful end, called once nothing is in flight: release workers, connections, timers. */
+  close(): Promise<void>;
+  /** Immediate end: reject what is in flight with `reason`, kill workers. */
+  terminate(reason: Error): Promise<void>;
+}
+
+/** Options every backend factory receives (a subset is meaningful to each). */
+export interface BackendOptions {
+  /** Workers (threads, processes) — default: available parallelism. */
+  readonly workers: number;
+  /** In-flight tasks (async backend) — default 64. */
+  readonly concurrency: number;
+  /** Per-worker setup task; its result becomes `workerContext()`. */
+  readonly initializer?: TaskRef | LocalFunction;
+  readonly initializerArgs: readonly unknown[];
+  /** Milliseconds before an idle worker is ended (workers start again on demand). */
+  readonly idleTimeout: number;
+  /** Extra settings for one backend, passed through from PoolOptions. */
+  readonly [key: string]: unknown;
+}

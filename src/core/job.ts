@@ -1,0 +1,155 @@
+/**
+ * A handle on one submitted call: Python's AsyncResult in TypeScript idiom.
+ * `ready()`, `successful()`, `get(timeoutMs)`, `wait(timeoutMs)`, `cancel()`, progress.
+ */
+import { InvalidArgumentError, WaitTimeoutError } from './errors.js';
+import type { ProgressUpdate } from './task-context.js';
+
+export type JobState = 'queued' | 'running' | 'fulfilled' | 'rejected';
+
+export interface JobControl {
+  /** Cancels the call; returns false when it had already finished. */
+  cancel(reason?: unknown): boolean;
+}
+
+export class Job<Result = unknown> {
+  /** Unique within the pool (for distributed jobs: the queue's job id). */
+  readonly id: string;
+  /** The task's name, e.g. `tasks#square`. */
+  readonly task: string;
+  #state: JobState = 'queued';
+  #value: Result | undefined;
+  #error: unknown;
+  readonly #promise: Promise<Result>;
+  #settle!: { resolve: (value: Result) => void; reject: (error: unknown) => void };
+  #control: JobControl | undefined;
+  #progressListeners: ((update: ProgressUpdate) => void)[] | undefined;
+  #lastProgress: ProgressUpdate | undefined;
+
+  /** @internal Jobs are made by a Pool. */
+  constructor(id: string, task: string) {
+    this.id = id;
+    this.task = task;
+    this.#promise = new Promise<Result>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    // A job whose result nobody asks for must not crash the process as an unhandled rejection.
+    this.#promise.catch(() => {});
+  }
+
+  get state(): JobState {
+    return this.#state;
+  }
+
+  /** The last progress the task reported, if any. */
+  get progress(): ProgressUpdate | undefined {
+    return this.#lastProgress;
+  }
+
+  /** Whether the call has finished (either way). */
+  ready(): boolean {
+    return this.#state === 'fulfilled' || this.#state === 'rejected';
+  }
+
+  /** Whether the call finished without error. Throws when it has not finished yet, like Python's. */
+  successful(): boolean {
+    if (!this.ready()) {
+      throw new InvalidArgumentError(`job ${this.id} has not finished: check ready() or await wait() first`);
+    }
+    return this.#state === 'fulfilled';
+  }
+
+  /**
+   * The result; rejects with the task's error. With `timeoutMs`, rejects with WaitTimeoutError
+   * when the result is not there in time (the job itself keeps running).
+   */
+  get(timeoutMs?: number): Promise<Result> {
+    if (timeoutMs === undefined || this.ready()) return this.#promise;
+    return withTimeout(this.#promise, timeoutMs);
+  }
+
+  /** Resolves when the job has finished, successfully or not; never rejects for the task's error. */
+  async wait(timeoutMs?: number): Promise<void> {
+    const done = this.#promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    await (timeoutMs === undefined ? done : withTimeout(done, timeoutMs));
+  }
+
+  /** Cancels the job: a queued job is dropped, a running one is stopped. False if it had finished. */
+  cancel(reason?: unknown): boolean {
+    if (this.ready() || this.#control === undefined) return false;
+    return this.#control.cancel(reason);
+  }
+
+  /** Calls `listener` on each progress report of the task. */
+  onProgress(listener: (update: ProgressUpdate) => void): this {
+    (this.#progressListeners ??= []).push(listener);
+    return this;
+  }
+
+  /** @internal */
+  _attach(control: JobControl): void {
+    this.#control = control;
+  }
+
+  /** @internal */
+  _started(): void {
+    if (this.#state === 'queued') this.#state = 'running';
+  }
+
+  /** @internal */
+  _progress(update: ProgressUpdate): void {
+    this.#lastProgress = update;
+    if (this.#progressListeners !== undefined)
+      for (const listener of this.#progressListeners) listener(update);
+  }
+
+  /** @internal */
+  _resolve(value: Result): void {
+    if (this.ready()) return;
+    this.#state = 'fulfilled';
+    this.#value = value;
+    this.#settle.resolve(value);
+  }
+
+  /** @internal */
+  _reject(error: unknown): void {
+    if (this.ready()) return;
+    this.#state = 'rejected';
+    this.#error = error;
+    this.#settle.reject(error);
+  }
+
+  /** The value, once fulfilled (undefined before). */
+  get value(): Result | undefined {
+    return this.#value;
+  }
+
+  /** The error, once rejected (undefined before). */
+  get error(): unknown {
+    return this.#error;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+    return Promise.reject(
+      new InvalidArgumentError(`timeout must be a non-negative number of ms, got ${timeoutMs}`),
+    );
+  }
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new WaitTimeoutError(timeoutMs)), timeoutMs);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,336 @@
+/**
+ * One run of the map family (map, starmap, mapSettled, imap, imapUnordered).
+ *
+ * Input is read lazily and cut into batches ("chunks") whose size adapts, as joblib's
+ * batch_size='auto' does: a first probe of one item per worker measures the task, then
+ * chunks grow while they take too little time and shrink when they take too long, and never
+ * exceed a fair share of what remains, so the last workers are not left idle.
+ * At most a window of chunks is outstanding, so memory stays flat whatever the input size.
+ */
+import type { ExecRequest, ExecResult, LocalFunction } from './backend.js';
+import { InvalidArgumentError, TaskAbortedError } from './errors.js';
+import type { Dispatcher, Entry } from './pool.js';
+import { describeTask, isTaskRef, type Task, type TaskRef } from './task.js';
+import type { ProgressUpdate } from './task-context.js';
+
+export interface MapProgress {
+  /** Items finished so far (either way). */
+  readonly done: number;
+  /** Items in all, when the input's length is known. */
+  readonly total: number | undefined;
+  /** Item a task-reported update belongs to. */
+  readonly index?: number;
+  /** A task's own progress report, when that is what this event is. */
+  readonly update?: ProgressUpdate;
+}
+
+export interface MapOptions<R = unknown> {
+  /** Cancels the whole map: queued items are dropped, running ones stopped. */
+  readonly signal?: AbortSignal;
+  /** Milliseconds each item may run (default: the task's or the pool's timeout). */
+  readonly timeout?: number;
+  /** Fixed number of items per batch; default adaptive. 1 sends every item on its own. */
+  readonly chunkSize?: number;
+  /** Called with each result as it arrives (Python's map_async callback). */
+  readonly onResult?: (value: R, index: number) => void;
+  /** Called as items finish and when tasks report progress. */
+  readonly onProgress?: (progress: MapProgress) => void;
+}
+
+/** @internal Where a run delivers outcomes. `error` returns true to keep going, false to stop. */
+export interface MapSink {
+  value(index: number, value: unknown): void;
+  error(index: number, error: unknown): boolean;
+}
+
+/** Target time for one batch, in ms: long enough to amortise a round trip, short enough to balance. */
+const TARGET_CHUNK_MS = 20;
+
+export class MapRun {
+  readonly done: Promise<void>;
+  #resolve!: () => void;
+  #reject!: (error: unknown) => void;
+  readonly #dispatcher: Dispatcher;
+  readonly #task: Task<never[], unknown>;
+  readonly #taskName: string;
+  readonly #options: MapOptions<unknown>;
+  readonly #sink: MapSink;
+  readonly #collectAll: boolean;
+  readonly #timeout: number | undefined;
+  readonly #entries = new Set<Entry>();
+  #sync: Iterator<readonly unknown[]> | undefined;
+  #async: AsyncIterator<readonly unknown[]> | undefined;
+  readonly #total: number | undefined;
+  #pulled = 0;
+  #finished = 0;
+  #consumed = 0;
+  #exhausted = false;
+  #stopped = false;
+  #pumping = false;
+  #slots = 1;
+  #parallelism = 1;
+  #maxBatch = 1;
+  #lastSize = 0;
+  #perItemMs: number | undefined;
+  #probing = false;
+  #abortListener: (() => void) | undefined;
+
+  constructor(
+    dispatcher: Dispatcher,
+    task: Task<never[], unknown>,
+    argLists: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+    options: MapOptions<unknown>,
+    sink: MapSink,
+    collectAll: boolean,
+  ) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.done.catch(() => {});
+    this.#dispatcher = dispatcher;
+    this.#task = task;
+    this.#taskName = describeTask(task);
+    this.#options = options;
+    this.#sink = sink;
+    this.#collectAll = collectAll;
+    if (options.chunkSize !== undefined && !(Number.isInteger(options.chunkSize) && options.chunkSize >= 1)) {
+      throw new InvalidArgumentError(
+        `chunkSize must be a whole number of at least 1, got ${options.chunkSize}`,
+      );
+    }
+    if (options.timeout !== undefined && !(options.timeout > 0 && Number.isFinite(options.timeout))) {
+      throw new InvalidArgumentError(
+        `timeout must be a positive number of milliseconds, got ${options.timeout}`,
+      );
+    }
+    this.#timeout =
+      options.timeout ?? (isTaskRef(task) ? task.options.timeout : undefined) ?? dispatcher.defaultTimeout;
+    const length = (argLists as { length?: unknown }).length;
+    this.#total = typeof length === 'number' ? length : undefined;
+    if (Symbol.iterator in argLists) this.#sync = argLists[Symbol.iterator]();
+    else this.#async = argLists[Symbol.asyncIterator]();
+
+    const signal = options.signal ?? (isTaskRef(task) ? task.options.signal : undefined);
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#fail(new TaskAbortedError(this.#taskName, signal.reason), true);
+        return;
+      }
+      this.#abortListener = () => this.#fail(new TaskAbortedError(this.#taskName, signal.reason), true);
+      signal.addEventListener('abort', this.#abortListener, { once: true });
+      this.done
+        .finally(() => signal.removeEventListener('abort', this.#abortListener as () => void))
+        .catch(() => {});
+    }
+    dispatcher.backendInfo().then(
+      (info) => {
+        this.#slots = Math.max(1, info.slots);
+        this.#parallelism = Math.max(1, Math.min(info.slots, info.parallelism));
+        this.#maxBatch = Math.max(1, info.maxBatch);
+        this.#probing =
+          options.chunkSize === undefined &&
+          this.#timeout === undefined &&
+          this.#maxBatch > 1 &&
+          this.#sync !== undefined;
+        void this.#pump();
+      },
+      (error: unknown) => this.#fail(error, false),
+    );
+  }
+
+  /** Iterators call this as the consumer takes results, which lets more input be read. */
+  consumed(count: number): void {
+    this.#consumed += count;
+    void this.#pump();
+  }
+
+  /** Stops reading input and cancels whatever is queued or running. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#cancelAll(new TaskAbortedError(this.#taskName, 'the iteration was stopped'), true);
+    this.#resolve();
+  }
+
+  #windowChunks(): number {
+    return Math.max(2, this.#slots * 2);
+  }
+
+  #windowItems(): number {
+    return Math.max(64, this.#slots * Math.max(1, this.#lastSize) * 4);
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping || this.#stopped) return;
+    this.#pumping = true;
+    try {
+      while (!this.#stopped && !this.#exhausted && this.#entries.size < this.#windowChunks()) {
+        if (!this.#collectAll && this.#pulled - this.#consumed >= this.#windowItems()) break;
+        if (this.#probing && this.#pulled >= this.#parallelism && this.#perItemMs === undefined) break;
+        const size = this.#nextChunkSize();
+        const first = this.#pulled;
+        const items: unknown[][] = [];
+        while (items.length < size) {
+          const step =
+            this.#sync !== undefined
+              ? this.#sync.next()
+              : await (this.#async as AsyncIterator<readonly unknown[]>).next();
+          if (step.done) {
+            this.#exhausted = true;
+            break;
+          }
+          items.push(step.value as unknown[]);
+        }
+        if (this.#stopped) return;
+        this.#pulled += items.length;
+        if (items.length > 0) this.#dispatch(first, items);
+      }
+    } catch (error) {
+      this.#fail(error, true);
+      return;
+    } finally {
+      this.#pumping = false;
+    }
+    this.#checkDone();
+  }
+
+  #nextChunkSize(): number {
+    if (this.#options.chunkSize !== undefined) return this.#options.chunkSize;
+    if (this.#timeout !== undefined || this.#maxBatch === 1) return 1;
+    if (this.#async !== undefined) return 1;
+    if (this.#perItemMs === undefined) return 1;
+    this.#probing = false;
+    let size: number;
+    if (this.#total !== undefined) {
+      // A fair share of what remains, so every worker gets several more chunks.
+      size = Math.ceil((this.#total - this.#pulled) / (this.#parallelism * 4));
+    } else {
+      size = Math.max(1, this.#lastSize * 2);
+    }
+    const byTime = Math.max(1, Math.floor(TARGET_CHUNK_MS / Math.max(this.#perItemMs, 1e-6)));
+    size = Math.max(1, Math.min(size, byTime, this.#maxBatch));
+    this.#lastSize = size;
+    return size;
+  }
+
+  #dispatch(firstIndex: number, items: unknown[][]): void {
+    let transfer: ArrayBuffer[] | undefined;
+    try {
+      for (let i = 0; i < items.length; i++) {
+        const prepared = this.#dispatcher.prepare(
+          this.#task,
+          items[i] as unknown[],
+          `items[${firstIndex + i}]`,
+        );
+        if (prepared.transfer !== undefined) {
+          transfer ??= [];
+          for (const buffer of prepared.transfer) transfer.push(buffer);
+        }
+      }
+    } catch (error) {
+      this.#fail(error, true);
+      return;
+    }
+    const request: ExecRequest = {
+      task: this.#task as TaskRef | LocalFunction,
+      taskName: this.#taskName,
+      items,
+      firstIndex,
+      ...(transfer !== undefined ? { transfer } : {}),
+      ...(this.#timeout !== undefined ? { timeout: this.#timeout } : {}),
+      onProgress: (index, update) => this.#progress(index, update),
+    };
+    let startedAt = 0;
+    const entry: Entry = {
+      request,
+      state: 0,
+      started: () => {
+        startedAt = performance.now();
+      },
+      done: (result) => {
+        this.#entries.delete(entry);
+        this.#measure(performance.now() - startedAt, items.length);
+        this.#deliver(firstIndex, items.length, result);
+      },
+      fail: (error) => {
+        this.#entries.delete(entry);
+        this.#deliverFailure(firstIndex, items.length, error);
+      },
+    };
+    this.#entries.add(entry);
+    this.#dispatcher.enqueue(entry);
+  }
+
+  #measure(ms: number, size: number): void {
+    const perItem = ms / size;
+    this.#perItemMs = this.#perItemMs === undefined ? perItem : (this.#perItemMs + perItem) / 2;
+  }
+
+  #deliver(firstIndex: number, count: number, result: ExecResult): void {
+    if (this.#stopped) return;
+    const errors = result.errors;
+    const onResult = this.#options.onResult;
+    for (let i = 0; i < count; i++) {
+      const index = firstIndex + i;
+      const error = errors?.get(i);
+      if (error !== undefined) {
+        this.#finished++;
+        if (!this.#sink.error(index, error)) {
+          this.#fail(error, false);
+          return;
+        }
+      } else {
+        const value = result.values[i];
+        this.#finished++;
+        this.#sink.value(index, value);
+        if (onResult !== undefined) onResult(value, index);
+      }
+    }
+    this.#options.onProgress?.({ done: this.#finished, total: this.#total });
+    void this.#pump();
+    this.#checkDone();
+  }
+
+  #deliverFailure(firstIndex: number, count: number, error: unknown): void {
+    if (this.#stopped) return;
+    for (let i = 0; i < count; i++) {
+      this.#finished++;
+      if (!this.#sink.error(firstIndex + i, error)) {
+        this.#fail(error, false);
+        return;
+      }
+    }
+    this.#options.onProgress?.({ done: this.#finished, total: this.#total });
+    void this.#pump();
+    this.#checkDone();
+  }
+
+  #progress(index: number, update: ProgressUpdate): void {
+    this.#options.onProgress?.({ done: this.#finished, total: this.#total, index, update });
+    this.#dispatcher.emitProgress({ ...update, task: this.#taskName, index });
+  }
+
+  #checkDone(): void {
+    if (!this.#stopped && this.#exhausted && this.#entries.size === 0 && !this.#pumping) {
+      this.#stopped = true;
+      this.#resolve();
+    }
+  }
+
+  /** Ends the run with `error`: queued chunks are dropped; running ones cancelled when `cancelRunning`. */
+  #fail(error: unknown, cancelRunning: boolean): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const reason = error instanceof Error ? error : new TaskAbortedError(this.#taskName, error);
+    this.#cancelAll(new TaskAbortedError(this.#taskName, reason), cancelRunning);
+    this.#reject(error);
+  }
+
+  #cancelAll(reason: Error, cancelRunning: boolean): void {
+    for (const entry of [...this.#entries]) {
+      if (entry.state === 0 || cancelRunning) this.#dispatcher.withdraw(entry, reason);
+    }
+    this.#entries.clear();
+  }
+}

@@ -1,0 +1,108 @@
+/** Pool options, their defaults and their validation. */
+import { availableParallelism } from 'node:os';
+import type { BackendName, BackendOptions, LocalFunction } from './backend.js';
+import { InvalidArgumentError } from './errors.js';
+import { isTaskRef, type TaskRef } from './task.js';
+
+export const BACKENDS: readonly BackendName[] = ['sequential', 'async', 'threads', 'processes', 'redis'];
+
+export interface PoolOptions {
+  /** Execution model; default `threads`. Changing it changes nothing else in your code. */
+  readonly backend?: BackendName;
+  /** Worker threads or processes (threads, processes; local pool of a redis worker). Default: available parallelism. */
+  readonly workers?: number;
+  /** Tasks in flight at once on the async backend (the seeds' asyncio.Semaphore). Default 64. */
+  readonly concurrency?: number;
+  /** Runs once in each worker before its first task; its result is `workerContext()` there. */
+  readonly initializer?: TaskRef | LocalFunction;
+  readonly initializerArgs?: readonly unknown[];
+  /** Default per-call timeout in ms (a call's own `.with({ timeout })` wins). */
+  readonly timeout?: number;
+  /** Most calls waiting to start; `apply`/`map` wait for room, `submit` throws QueueFullError. Default: unbounded. */
+  readonly maxQueue?: number;
+  /** Ms an idle worker lives before it is ended; it starts again on demand. Default 10,000. */
+  readonly idleTimeout?: number;
+  /** Aborting it terminates the pool. */
+  readonly signal?: AbortSignal;
+  /** Worker threads: V8 heap limits per worker. */
+  readonly resourceLimits?: {
+    readonly maxOldGenerationSizeMb?: number;
+    readonly maxYoungGenerationSizeMb?: number;
+    readonly codeRangeSizeMb?: number;
+    readonly stackSizeMb?: number;
+  };
+  /** Child processes: extra Node flags, and the environment (default: the parent's). */
+  readonly execArgv?: readonly string[];
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** redis backend: a `redis://` / `rediss://` URL or connection options (see the distributed docs). */
+  readonly connection?: string | Readonly<Record<string, unknown>>;
+  /** redis backend: the queue's name (workers started with the same name take its jobs). */
+  readonly queue?: string;
+}
+
+export interface ResolvedPoolOptions extends BackendOptions {
+  readonly backend: BackendName;
+  readonly timeout: number | undefined;
+  readonly maxQueue: number;
+  readonly signal?: AbortSignal;
+}
+
+export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError('Pool options must be an object, e.g. new Pool({ backend: "threads" })');
+  }
+  const backend = options.backend ?? 'threads';
+  if (!BACKENDS.includes(backend)) {
+    throw new InvalidArgumentError(
+      `unknown backend ${JSON.stringify(backend)}: use one of ${BACKENDS.join(', ')} (or backend: 'auto' with parallel())`,
+    );
+  }
+  const workers = positiveInteger('workers', options.workers, availableParallelism());
+  const concurrency = positiveInteger('concurrency', options.concurrency, 64);
+  const idleTimeout = nonNegative('idleTimeout', options.idleTimeout, 10_000);
+  const maxQueue = positiveIntegerOrInfinity('maxQueue', options.maxQueue);
+  const timeout =
+    options.timeout === undefined ? undefined : nonNegative('timeout', options.timeout, 0) || undefined;
+  const initializer = options.initializer;
+  if (initializer !== undefined && !isTaskRef(initializer) && typeof initializer !== 'function') {
+    throw new InvalidArgumentError(
+      'initializer must be a task reference (t.setup) or, on sequential/async, a function',
+    );
+  }
+  if (options.initializerArgs !== undefined && !Array.isArray(options.initializerArgs)) {
+    throw new InvalidArgumentError('initializerArgs must be an array of arguments');
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('signal must be an AbortSignal');
+  }
+  return {
+    ...options,
+    backend,
+    workers,
+    concurrency,
+    idleTimeout,
+    maxQueue,
+    timeout,
+    initializer,
+    initializerArgs: options.initializerArgs ?? [],
+  };
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value;
+  throw new InvalidArgumentError(`${name} must be a whole number of at least 1, got ${String(value)}`);
+}
+
+function positiveIntegerOrInfinity(name: string, value: unknown): number {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  return positiveInteger(name, value, 1);
+}
+
+function nonNegative(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return value;
+  throw new InvalidArgumentError(
+    `${name} must be a non-negative number of milliseconds, got ${String(value)}`,
+  );
+}

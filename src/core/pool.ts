@@ -1,0 +1,637 @@
+/**
+ * The Pool: one API over every execution model. It owns the queue, backpressure (`maxQueue`),
+ * job handles, cancellation and the map family; the backend (sequential, async, threads,
+ * processes, redis) only runs requests. See backend.ts for that contract.
+ */
+import { EventEmitter } from 'node:events';
+import { assertCloneable } from './arguments.js';
+import type { Backend, BackendName, ExecRequest, ExecResult, LocalFunction } from './backend.js';
+import { createBackend, runsInProcess } from './backend-registry.js';
+import { InvalidArgumentError, PoolClosedError, QueueFullError, TaskAbortedError } from './errors.js';
+import { Fifo } from './fifo.js';
+import { Job } from './job.js';
+import { type MapOptions, MapRun, type MapSink } from './map-run.js';
+import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
+import { type AnyFunction, describeTask, isTaskRef, type Task, type TaskRef } from './task.js';
+import type { ProgressUpdate } from './task-context.js';
+import { unwrapMoved } from './transfer.js';
+
+export type { MapOptions } from './map-run.js';
+export type { PoolOptions } from './pool-options.js';
+
+/** A progress report from a running task, as the pool emits it. */
+export interface ProgressEvent extends ProgressUpdate {
+  readonly task: string;
+  /** Index of the item within its map; 0 for a single call. */
+  readonly index: number;
+  /** The job's id, for calls made with submit(). */
+  readonly jobId?: string;
+}
+
+export interface PoolEvents {
+  progress: [event: ProgressEvent];
+  /** Nothing queued and nothing running. */
+  idle: [];
+}
+
+/** @internal A request on its way through the pool. */
+export interface Entry {
+  readonly request: ExecRequest;
+  /** 0 queued, 1 running, 2 settled. */
+  state: 0 | 1 | 2;
+  done(result: ExecResult): void;
+  fail(error: unknown): void;
+  started?(): void;
+}
+
+/** @internal What the map family needs of the pool. */
+export interface Dispatcher {
+  readonly backendName: BackendName;
+  backendInfo(): Promise<{ slots: number; parallelism: number; maxBatch: number }>;
+  prepare(
+    task: Task<never[], unknown>,
+    args: unknown[],
+    label: string,
+  ): { transfer: ArrayBuffer[] | undefined };
+  enqueue(entry: Entry): void;
+  withdraw(entry: Entry, reason: Error): void;
+  emitProgress(event: ProgressEvent): void;
+  readonly defaultTimeout: number | undefined;
+}
+
+type Settled<R> = PromiseSettledResult<R>;
+
+let poolCount = 0;
+
+export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
+  /** The execution model this pool runs on. */
+  readonly backend: BackendName;
+  readonly #options: ResolvedPoolOptions;
+  #impl: Backend | undefined;
+  #loading: Promise<Backend> | undefined;
+  readonly #queue = new Fifo<Entry>();
+  #running = 0;
+  #state: 'open' | 'closed' | 'terminated' = 'open';
+  #jobSeq = 0;
+  readonly #prefix = `p${++poolCount}-`;
+  #idleWaiters: (() => void)[] = [];
+  #roomWaiters: (() => void)[] = [];
+  #shutdown: Promise<void> | undefined;
+  #terminateReason: PoolClosedError | undefined;
+  readonly #dispatcher: Dispatcher;
+
+  constructor(options: PoolOptions = {}) {
+    super();
+    this.#options = resolvePoolOptions(options);
+    this.backend = this.#options.backend;
+    if (this.#options.initializer !== undefined)
+      this.#checkRunnable(this.#options.initializer, 'initializer');
+    const made = createBackend(this.backend, this.#options);
+    if (made instanceof Promise) {
+      this.#loading = made.then((impl) => {
+        this.#impl = impl;
+        this.#loading = undefined;
+        this.#pump();
+        return impl;
+      });
+      // Load errors surface on the first call (and on close), not as an unhandled rejection.
+      this.#loading.catch(() => {});
+    } else {
+      this.#impl = made;
+    }
+    const signal = this.#options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) void this.terminate();
+      else signal.addEventListener('abort', () => void this.terminate(), { once: true });
+    }
+    this.#dispatcher = {
+      backendName: this.backend,
+      defaultTimeout: this.#options.timeout,
+      backendInfo: async () => {
+        const impl = await this.#ready();
+        return { slots: impl.slots, parallelism: impl.parallelism, maxBatch: impl.maxBatch };
+      },
+      prepare: (task, args, label) => this.#prepare(task, args, label),
+      enqueue: (entry) => this.#enqueue(entry),
+      withdraw: (entry, reason) => this.#withdraw(entry, reason),
+      emitProgress: (event) => {
+        if (this.listenerCount('progress') > 0) this.emit('progress', event);
+      },
+    };
+  }
+
+  /** Calls waiting to start. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Requests running now (a request may hold a batch of map items). */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Runs `task(...args)` and resolves with its result. Waits for room when the queue is full. */
+  async apply<A extends unknown[], R>(task: Task<A, R>, ...args: A): Promise<R> {
+    if (this.#queue.size >= this.#options.maxQueue) await this.whenQueueHasRoom();
+    return this.submit(task, ...args).get();
+  }
+
+  /**
+   * Starts `task(...args)` and returns its Job at once (Python's apply_async).
+   * Throws QueueFullError when `maxQueue` calls are already waiting.
+   */
+  submit<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<R> {
+    this.#assertOpen();
+    if (this.#queue.size >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue);
+    const taskName = describeTask(task as Task<never[], unknown>);
+    const argList = args as unknown[];
+    const { transfer } = this.#prepare(task as Task<never[], unknown>, argList, 'args');
+    const job = new Job<R>(this.#prefix + ++this.#jobSeq, taskName);
+    const callOptions = isTaskRef(task) ? task.options : undefined;
+    const timeout = callOptions?.timeout ?? this.#options.timeout;
+    const request: ExecRequest = {
+      task: task as TaskRef | LocalFunction,
+      taskName,
+      items: [argList],
+      firstIndex: 0,
+      ...(transfer !== undefined ? { transfer } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
+      onProgress: (index, update) => {
+        job._progress(update);
+        if (this.listenerCount('progress') > 0)
+          this.emit('progress', { ...update, task: taskName, index, jobId: job.id });
+      },
+    };
+    const signal = callOptions?.signal;
+    let onAbort: (() => void) | undefined;
+    const entry: Entry = {
+      request,
+      state: 0,
+      started: () => job._started(),
+      done: (result) => {
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+        const error = result.errors?.get(0);
+        if (error !== undefined) job._reject(error);
+        else job._resolve(result.values[0] as R);
+      },
+      fail: (error) => {
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+        job._reject(error);
+      },
+    };
+    job._attach({
+      cancel: (reason) => {
+        if (entry.state === 2) return false;
+        this.#withdraw(entry, new TaskAbortedError(taskName, reason));
+        return true;
+      },
+    });
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        entry.state = 2;
+        job._reject(new TaskAbortedError(taskName, signal.reason));
+        return job;
+      }
+      onAbort = () => this.#withdraw(entry, new TaskAbortedError(taskName, signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    this.#enqueue(entry);
+    return job;
+  }
+
+  /** `task(item)` for every item, results in input order. Rejects on the first failure and stops what has not started. */
+  map<A, R>(
+    task: Task<[A], R>,
+    items: Iterable<A> | AsyncIterable<A>,
+    options: MapOptions<R> = {},
+  ): Promise<R[]> {
+    return this.#collect(
+      task as Task<never[], unknown>,
+      wrapSingle(items),
+      options as MapOptions<unknown>,
+      true,
+    ) as Promise<R[]>;
+  }
+
+  /** `task(...args)` for every argument list (Python's starmap), results in input order. */
+  starmap<A extends unknown[], R>(
+    task: Task<A, R>,
+    argLists: Iterable<A> | AsyncIterable<A>,
+    options: MapOptions<R> = {},
+  ): Promise<R[]> {
+    return this.#collect(
+      task as Task<never[], unknown>,
+      copyTuples(argLists),
+      options as MapOptions<unknown>,
+      true,
+    ) as Promise<R[]>;
+  }
+
+  /** Like map, but never rejects for a task's error: every item's outcome, in input order. */
+  mapSettled<A, R>(
+    task: Task<[A], R>,
+    items: Iterable<A> | AsyncIterable<A>,
+    options: MapOptions<R> = {},
+  ): Promise<Settled<R>[]> {
+    return this.#collect(
+      task as Task<never[], unknown>,
+      wrapSingle(items),
+      options as MapOptions<unknown>,
+      false,
+    ) as Promise<Settled<R>[]>;
+  }
+
+  /** Results in input order, as they become available; input is read lazily, so it may be endless. */
+  imap<A, R>(
+    task: Task<[A], R>,
+    items: Iterable<A> | AsyncIterable<A>,
+    options: MapOptions<R> = {},
+  ): AsyncIterableIterator<R> {
+    return this.#iterate(
+      task as Task<never[], unknown>,
+      wrapSingle(items),
+      options as MapOptions<unknown>,
+      true,
+    ) as AsyncIterableIterator<R>;
+  }
+
+  /** Results in the order they finish. */
+  imapUnordered<A, R>(
+    task: Task<[A], R>,
+    items: Iterable<A> | AsyncIterable<A>,
+    options: MapOptions<R> = {},
+  ): AsyncIterableIterator<R> {
+    return this.#iterate(
+      task as Task<never[], unknown>,
+      wrapSingle(items),
+      options as MapOptions<unknown>,
+      false,
+    ) as AsyncIterableIterator<R>;
+  }
+
+  /** Resolves when fewer than `maxQueue` calls are waiting. */
+  whenQueueHasRoom(): Promise<void> {
+    if (this.#queue.size < this.#options.maxQueue) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Resolves when nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (this.#queue.size === 0 && this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Accepts no more calls; what is queued still runs. Then the workers are released. */
+  close(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closed';
+    this.#shutdown = this.whenIdle().then(async () => {
+      const impl = await this.#ready().catch(() => undefined);
+      await impl?.close();
+    });
+  }
+
+  /** Waits until every call made so far has finished; after close(), also until the workers are gone. */
+  async join(): Promise<void> {
+    await this.whenIdle();
+    if (this.#shutdown !== undefined) await this.#shutdown;
+  }
+
+  /** Stops at once: rejects every queued and running call with TaskAbortedError and ends the workers. */
+  async terminate(): Promise<void> {
+    if (this.#state === 'terminated') return this.#shutdown;
+    this.#state = 'terminated';
+    const reason = new PoolClosedError('the pool was terminated');
+    this.#terminateReason = reason;
+    for (const entry of this.#queue.drain()) {
+      entry.state = 2;
+      entry.fail(new TaskAbortedError(entry.request.taskName, reason));
+    }
+    this.#notifyRoom();
+    const previous = this.#shutdown;
+    this.#shutdown = (async () => {
+      const impl = await this.#ready().catch(() => undefined);
+      await impl?.terminate(reason);
+      await previous?.catch(() => {});
+      this.#notifyIdle();
+    })();
+    return this.#shutdown;
+  }
+
+  /** `await using pool = new Pool(...)`: closes the pool and waits for what was submitted. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.join();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  #ready(): Promise<Backend> {
+    if (this.#impl !== undefined) return Promise.resolve(this.#impl);
+    return this.#loading as Promise<Backend>;
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') {
+      throw new PoolClosedError(
+        this.#state === 'closed'
+          ? 'the pool is closed: submit() is refused after close(); create a new Pool for more work'
+          : 'the pool was terminated: create a new Pool for more work',
+      );
+    }
+  }
+
+  #checkRunnable(task: unknown, label: string): void {
+    if (isTaskRef(task)) return;
+    if (typeof task !== 'function') {
+      throw new InvalidArgumentError(
+        `${label} must be a task reference (from tasks(new URL('./tasks.js', import.meta.url))) or a function`,
+      );
+    }
+    if (!runsInProcess(this.backend)) {
+      const name = (task as AnyFunction).name || 'this function';
+      throw new InvalidArgumentError(
+        `the ${this.backend} backend cannot run a plain function (${name}): functions cannot cross to another thread or process. ` +
+          `Move it into a module as an export (export function ${name === 'this function' ? 'myTask' : name}(...) {...}), ` +
+          `then pass tasks<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url)).${name === 'this function' ? 'myTask' : name}`,
+      );
+    }
+  }
+
+  #prepare(
+    task: Task<never[], unknown>,
+    args: unknown[],
+    label: string,
+  ): { transfer: ArrayBuffer[] | undefined } {
+    this.#checkRunnable(task, 'a task');
+    const transfer = unwrapMoved(args);
+    if (!runsInProcess(this.backend)) assertCloneable(args, label);
+    return { transfer };
+  }
+
+  #enqueue(entry: Entry): void {
+    if (this.#state === 'terminated') {
+      entry.state = 2;
+      entry.fail(
+        new TaskAbortedError(entry.request.taskName, new PoolClosedError('the pool was terminated')),
+      );
+      return;
+    }
+    this.#queue.push(entry);
+    if (this.#impl !== undefined) this.#pump();
+    else this.#loading?.catch((error: unknown) => this.#failQueued(error));
+  }
+
+  #failQueued(error: unknown): void {
+    for (const entry of this.#queue.drain()) {
+      entry.state = 2;
+      entry.fail(error);
+    }
+    this.#notifyRoom();
+    this.#notifyIdle();
+  }
+
+  #pump(): void {
+    const impl = this.#impl;
+    if (impl === undefined) return;
+    const slots = impl.slots;
+    let dequeued = false;
+    while (this.#running < slots) {
+      const entry = this.#queue.shift();
+      if (entry === undefined) break;
+      dequeued = true;
+      this.#start(impl, entry);
+    }
+    if (dequeued) this.#notifyRoom();
+  }
+
+  #start(impl: Backend, entry: Entry): void {
+    entry.state = 1;
+    this.#running++;
+    entry.started?.();
+    impl.exec(entry.request).then(
+      (result) => this.#finish(entry, result, undefined, true),
+      (error: unknown) => this.#finish(entry, undefined, error, false),
+    );
+  }
+
+  #finish(entry: Entry, result: ExecResult | undefined, error: unknown, ok: boolean): void {
+    this.#running--;
+    if (entry.state !== 2) {
+      entry.state = 2;
+      if (ok) entry.done(result as ExecResult);
+      else if (error !== undefined && error === this.#terminateReason) {
+        entry.fail(new TaskAbortedError(entry.request.taskName, error));
+      } else entry.fail(error);
+    }
+    this.#pump();
+    if (this.#running === 0 && this.#queue.size === 0) this.#notifyIdle();
+  }
+
+  /** Takes an entry back: a queued one is dropped, a running one is cancelled in its backend. */
+  #withdraw(entry: Entry, reason: Error): void {
+    if (entry.state === 2) return;
+    if (entry.state === 0) {
+      this.#queue.remove(entry);
+      entry.state = 2;
+      entry.fail(reason);
+      this.#notifyRoom();
+      if (this.#running === 0 && this.#queue.size === 0) this.#notifyIdle();
+      return;
+    }
+    // Running: the backend rejects its exec promise with `reason`; #finish settles the entry.
+    this.#impl?.cancel(entry.request, reason);
+  }
+
+  #notifyRoom(): void {
+    if (this.#roomWaiters.length === 0) return;
+    const maxQueue = this.#options.maxQueue;
+    while (this.#roomWaiters.length > 0 && this.#queue.size < maxQueue) this.#roomWaiters.shift()?.();
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.emit('idle');
+  }
+
+  #collect(
+    task: Task<never[], unknown>,
+    argLists: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+    options: MapOptions<unknown>,
+    failFast: boolean,
+  ): Promise<unknown[]> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const results: unknown[] = [];
+    const sink: MapSink = failFast
+      ? {
+          value: (index, value) => {
+            results[index] = value;
+          },
+          error: () => false,
+        }
+      : {
+          value: (index, value) => {
+            results[index] = { status: 'fulfilled', value };
+          },
+          error: (index, reason) => {
+            results[index] = { status: 'rejected', reason };
+            return true;
+          },
+        };
+    const run = new MapRun(this.#dispatcher, task, argLists, options, sink, true);
+    return run.done.then(() => results);
+  }
+
+  #iterate(
+    task: Task<never[], unknown>,
+    argLists: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+    options: MapOptions<unknown>,
+    ordered: boolean,
+  ): AsyncIterableIterator<unknown> {
+    this.#assertOpen();
+    return iterateRun(this.#dispatcher, task, argLists, options, ordered);
+  }
+}
+
+function wrapSingle<A>(items: Iterable<A> | AsyncIterable<A>): Iterable<[A]> | AsyncIterable<[A]> {
+  if (
+    items === null ||
+    typeof items !== 'object' ||
+    !(Symbol.iterator in items || Symbol.asyncIterator in items)
+  ) {
+    throw new InvalidArgumentError('items must be an array, an iterable or an async iterable');
+  }
+  if (Array.isArray(items))
+    return { length: items.length, [Symbol.iterator]: () => mapIterator(items) } as Iterable<[A]>;
+  if (Symbol.iterator in items) {
+    return {
+      *[Symbol.iterator]() {
+        for (const item of items) yield [item] as [A];
+      },
+    };
+  }
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const item of items) yield [item] as [A];
+    },
+  };
+}
+
+/** starmap's tuples are the caller's: copy each, since preparing arguments may rewrite them. */
+function copyTuples<A extends unknown[]>(
+  argLists: Iterable<A> | AsyncIterable<A>,
+): Iterable<A> | AsyncIterable<A> {
+  if (argLists === null || typeof argLists !== 'object') {
+    throw new InvalidArgumentError('starmap takes an iterable of argument arrays, e.g. [[1, 2], [3, 4]]');
+  }
+  const length = Array.isArray(argLists) ? argLists.length : undefined;
+  if (Symbol.iterator in argLists) {
+    return {
+      ...(length !== undefined ? { length } : {}),
+      *[Symbol.iterator]() {
+        for (const args of argLists) yield checkTuple(args);
+      },
+    } as Iterable<A>;
+  }
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const args of argLists) yield checkTuple(args);
+    },
+  };
+}
+
+function checkTuple<A extends unknown[]>(args: A): A {
+  if (!Array.isArray(args)) throw new InvalidArgumentError('each starmap item must be an array of arguments');
+  return [...args] as A;
+}
+
+function mapIterator<A>(items: readonly A[]): Iterator<[A]> {
+  let i = 0;
+  return {
+    next: () =>
+      i < items.length ? { value: [items[i++] as A], done: false } : { value: undefined, done: true },
+  };
+}
+
+/** Adapts a MapRun to an async iterator: ordered (imap) or in completion order (imapUnordered). */
+function iterateRun(
+  dispatcher: Dispatcher,
+  task: Task<never[], unknown>,
+  argLists: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+  options: MapOptions<unknown>,
+  ordered: boolean,
+): AsyncIterableIterator<unknown> {
+  const ready = new Map<number, unknown>();
+  const arrivals: unknown[] = [];
+  let nextIndex = 0;
+  let failure: { error: unknown } | undefined;
+  let finished = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const sink: MapSink = {
+    value: (index, value) => {
+      if (ordered) ready.set(index, value);
+      else arrivals.push(value);
+      notify();
+    },
+    error: (_index, error) => {
+      failure ??= { error };
+      notify();
+      return false;
+    },
+  };
+  const run = new MapRun(dispatcher, task, argLists, options, sink, false);
+  run.done.then(
+    () => {
+      finished = true;
+      notify();
+    },
+    (error: unknown) => {
+      failure ??= { error };
+      finished = true;
+      notify();
+    },
+  );
+  const iterator: AsyncIterableIterator<unknown> = {
+    async next(): Promise<IteratorResult<unknown>> {
+      for (;;) {
+        if (ordered && ready.has(nextIndex)) {
+          const value = ready.get(nextIndex);
+          ready.delete(nextIndex++);
+          run.consumed(1);
+          return { value, done: false };
+        }
+        if (!ordered && arrivals.length > 0) {
+          run.consumed(1);
+          return { value: arrivals.shift(), done: false };
+        }
+        if (failure !== undefined) {
+          run.stop();
+          throw failure.error;
+        }
+        if (finished) return { value: undefined, done: true };
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+    async return(): Promise<IteratorResult<unknown>> {
+      run.stop();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,43 @@
+/**
+ * taskmill: run many tasks concurrently or in parallel with one API over every execution model.
+ * This is the only public entry point; everything else is internal.
+ */
+
+// Core: tasks, the pool, jobs, errors.
+export type { Backend, BackendName, ExecRequest, ExecResult } from './core/backend.js';
+export {
+  InvalidArgumentError,
+  JobLostError,
+  PoolClosedError,
+  QueueFullError,
+  TaskAbortedError,
+  TaskmillError,
+  TaskTimeoutError,
+  UncloneableArgumentError,
+  UnknownTaskError,
+  WaitTimeoutError,
+  WorkerCrashedError,
+} from './core/errors.js';
+export { Job, type JobState } from './core/job.js';
+export type { MapProgress } from './core/map-run.js';
+export { type MapOptions, Pool, type PoolEvents, type PoolOptions, type ProgressEvent } from './core/pool.js';
+export {
+  type CallOptions,
+  type Task,
+  type TaskArgs,
+  type TaskRef,
+  type TaskResult,
+  type TasksOf,
+  type TasksOptions,
+  taskRef,
+  tasks,
+} from './core/task.js';
+// Inside a task: what it can see of its surroundings.
+export {
+  type CurrentTask,
+  currentTask,
+  type ProgressUpdate,
+  reportProgress,
+  workerContext,
+} from './core/task-context.js';
+export { move } from './core/transfer.js';
