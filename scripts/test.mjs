@@ -1,5 +1,7 @@
 // Runs every compiled test file under dist/ with Node's own test runner.
-// Usage: node scripts/test.mjs [substring ...]   (only files whose path contains a substring)
+// Usage: node scripts/test.mjs [--dir DIR] [substring ...]
+//   --dir DIR     compiled output to test (default dist)
+//   substring     only files whose path contains one of them
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,13 +16,20 @@ function findTests(dir) {
   return found;
 }
 
-const filters = process.argv.slice(2);
-const files = findTests('dist')
+const args = process.argv.slice(2);
+let dir = 'dist';
+const dirAt = args.indexOf('--dir');
+if (dirAt >= 0) {
+  dir = args[dirAt + 1] ?? dir;
+  args.splice(dirAt, 2);
+}
+const filters = args;
+const files = findTests(dir)
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort();
 if (files.length === 0) {
   console.error(
-    `no test files matched ${filters.join(', ') || 'dist/**/*.test.js'}; run "npm run build" first`,
+    `no test files matched ${filters.join(', ') || `${dir}/**/*.test.js`}; run "npm run build" first`,
   );
   process.exit(1);
 }

@@ -1,0 +1,9 @@
+/**
+ * Every subcommand of `taskmill`. A command module exports `register(program)`;
+ * add one import and one line below per command.
+ */
+import type { Command } from 'commander';
+
+export function registerCommands(_program: Command): void {
+  // Commands register here, e.g. registerDownload(program).
+}
