@@ -131,9 +131,22 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   }
 
   /** Runs `task(...args)` and resolves with its result. Waits for room when the queue is full. */
-  async apply<A extends unknown[], R>(task: Task<A, R>, ...args: A): Promise<R> {
-    if (this.#queue.size >= this.#options.maxQueue) await this.whenQueueHasRoom();
-    return this.submit(task, ...args).get();
+  apply<A extends unknown[], R>(task: Task<A, R>, ...args: A): Promise<R> {
+    if (this.#queue.size >= this.#options.maxQueue) {
+      return this.whenQueueHasRoom().then(() => this.apply(task, ...args));
+    }
+    try {
+      this.#assertOpen();
+      const call = this.#makeCall(task as Task<never[], unknown>, args);
+      const promise = new Promise<R>((resolve, reject) => {
+        call.resolve = resolve as (value: unknown) => void;
+        call.reject = reject;
+      });
+      this.#launch(call);
+      return promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -143,60 +156,49 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   submit<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<R> {
     this.#assertOpen();
     if (this.#queue.size >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue);
-    const taskName = describeTask(task as Task<never[], unknown>);
-    const argList = args as unknown[];
-    const { transfer } = this.#prepare(task as Task<never[], unknown>, argList, 'args');
-    const job = new Job<R>(this.#prefix + ++this.#jobSeq, taskName);
+    const call = this.#makeCall(task as Task<never[], unknown>, args);
+    const job = new Job<R>(this.#prefix + ++this.#jobSeq, call.taskName);
+    call.job = job as Job<unknown>;
+    job._attach(call);
+    this.#launch(call);
+    return job;
+  }
+
+  #makeCall(task: Task<never[], unknown>, args: unknown[]): SingleCall {
+    const { transfer } = this.#prepare(task, args, 'args');
     const callOptions = isTaskRef(task) ? task.options : undefined;
     const timeout = callOptions?.timeout ?? this.#options.timeout;
-    const request: ExecRequest = {
-      task: task as TaskRef | LocalFunction,
-      taskName,
-      items: [argList],
-      firstIndex: 0,
-      ...(transfer !== undefined ? { transfer } : {}),
-      ...(timeout !== undefined ? { timeout } : {}),
-      onProgress: (index, update) => {
-        job._progress(update);
-        if (this.listenerCount('progress') > 0)
-          this.emit('progress', { ...update, task: taskName, index, jobId: job.id });
-      },
-    };
-    const signal = callOptions?.signal;
-    let onAbort: (() => void) | undefined;
-    const entry: Entry = {
-      request,
-      state: 0,
-      started: () => job._started(),
-      done: (result) => {
-        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-        const error = result.errors?.get(0);
-        if (error !== undefined) job._reject(error);
-        else job._resolve(result.values[0] as R);
-      },
-      fail: (error) => {
-        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-        job._reject(error);
-      },
-    };
-    job._attach({
-      cancel: (reason) => {
-        if (entry.state === 2) return false;
-        this.#withdraw(entry, new TaskAbortedError(taskName, reason));
-        return true;
-      },
-    });
+    return new SingleCall(
+      this,
+      task as TaskRef | LocalFunction,
+      args,
+      transfer,
+      timeout,
+      callOptions?.signal,
+    );
+  }
+
+  #launch(call: SingleCall): void {
+    const signal = call.signal;
     if (signal !== undefined) {
       if (signal.aborted) {
-        entry.state = 2;
-        job._reject(new TaskAbortedError(taskName, signal.reason));
-        return job;
+        call.state = 2;
+        call.fail(new TaskAbortedError(call.taskName, signal.reason));
+        return;
       }
-      onAbort = () => this.#withdraw(entry, new TaskAbortedError(taskName, signal.reason));
-      signal.addEventListener('abort', onAbort, { once: true });
+      call.listen(signal);
     }
-    this.#enqueue(entry);
-    return job;
+    this.#enqueue(call);
+  }
+
+  /** @internal */
+  _withdraw(entry: Entry, reason: Error): void {
+    this.#withdraw(entry, reason);
+  }
+
+  /** @internal */
+  _emitProgress(event: ProgressEvent): void {
+    if (this.listenerCount('progress') > 0) this.emit('progress', event);
   }
 
   /** `task(item)` for every item, results in input order. Rejects on the first failure and stops what has not started. */
@@ -496,6 +498,87 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   ): AsyncIterableIterator<unknown> {
     this.#assertOpen();
     return iterateRun(this.#dispatcher, task, argLists, options, ordered);
+  }
+}
+
+/**
+ * One apply()/submit() call: it is at once the pool's queue entry and the backend's request,
+ * so a call costs one object (plus its Job or promise), not a handful of closures.
+ */
+class SingleCall implements Entry, ExecRequest {
+  state: 0 | 1 | 2 = 0;
+  readonly taskName: string;
+  readonly items: (readonly unknown[])[];
+  readonly firstIndex = 0;
+  readonly transfer?: readonly ArrayBuffer[];
+  readonly timeout?: number;
+  job: Job<unknown> | undefined;
+  resolve: ((value: unknown) => void) | undefined;
+  reject: ((error: unknown) => void) | undefined;
+  #onAbort: (() => void) | undefined;
+
+  constructor(
+    readonly pool: Pool,
+    readonly task: TaskRef | LocalFunction,
+    args: unknown[],
+    transfer: ArrayBuffer[] | undefined,
+    timeout: number | undefined,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    this.taskName = describeTask(task as Task<never[], unknown>);
+    this.items = [args];
+    if (transfer !== undefined) this.transfer = transfer;
+    if (timeout !== undefined) this.timeout = timeout;
+  }
+
+  get request(): ExecRequest {
+    return this;
+  }
+
+  listen(signal: AbortSignal): void {
+    this.#onAbort = () => this.pool._withdraw(this, new TaskAbortedError(this.taskName, signal.reason));
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  cancel(reason?: unknown): boolean {
+    if (this.state === 2) return false;
+    this.pool._withdraw(this, new TaskAbortedError(this.taskName, reason));
+    return true;
+  }
+
+  started(): void {
+    this.job?._started();
+  }
+
+  onProgress(index: number, update: ProgressUpdate): void {
+    this.job?._progress(update);
+    this.pool._emitProgress({
+      ...update,
+      task: this.taskName,
+      index,
+      ...(this.job ? { jobId: this.job.id } : {}),
+    });
+  }
+
+  done(result: ExecResult): void {
+    const error = result.errors?.get(0);
+    if (error !== undefined) this.fail(error);
+    else {
+      this.#detach();
+      const value = result.values[0];
+      if (this.job !== undefined) this.job._resolve(value);
+      else this.resolve?.(value);
+    }
+  }
+
+  fail(error: unknown): void {
+    this.#detach();
+    if (this.job !== undefined) this.job._reject(error);
+    else this.reject?.(error);
+  }
+
+  #detach(): void {
+    if (this.#onAbort !== undefined) this.signal?.removeEventListener('abort', this.#onAbort);
   }
 }
 

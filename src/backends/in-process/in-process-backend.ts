@@ -9,7 +9,7 @@
  */
 import type { Backend, BackendName, BackendOptions, ExecRequest, ExecResult } from '../../core/backend.js';
 import { TaskTimeoutError } from '../../core/errors.js';
-import { isTaskRef } from '../../core/task.js';
+import { isTaskRef, type TaskRef } from '../../core/task.js';
 import {
   clearWorkerContext,
   type ProgressUpdate,
@@ -63,6 +63,9 @@ export class InProcessBackend implements Backend {
   readonly #options: BackendOptions;
   readonly #running = new Map<ExecRequest, Running>();
   #initialized: Promise<void> | undefined;
+  #ready: boolean;
+  readonly #loaded = new Map<string, Map<string, TaskFunction>>();
+  readonly #scopes = new WeakMap<ExecRequest, RequestScope>();
   #ended = false;
 
   constructor(name: BackendName, slots: number, maxBatch: number, options: BackendOptions) {
@@ -71,12 +74,46 @@ export class InProcessBackend implements Backend {
     this.parallelism = slots;
     this.maxBatch = maxBatch;
     this.#options = options;
-    if (options.initializer === undefined) this.#initialized = Promise.resolve();
+    this.#ready = options.initializer === undefined;
+    if (this.#ready) this.#initialized = Promise.resolve();
   }
 
   exec(request: ExecRequest): Promise<ExecResult> {
+    const fn = this.#ready ? this.#functionFor(request) : undefined;
+    if (fn === undefined || request.timeout !== undefined)
+      return this.#track(request, this.#runLater(request));
+    // Fast path: run synchronously; only a task that returns a promise costs more.
+    const scope = new RequestScope(request, request.firstIndex);
+    const items = request.items;
+    const values: unknown[] = new Array(items.length);
+    let errors: Map<number, Error> | undefined;
+    for (let i = 0; i < items.length; i++) {
+      scope.index = request.firstIndex + i;
+      try {
+        const value = runInScope(scope, fn, items[i] as unknown[]);
+        if (
+          value !== null &&
+          typeof value === 'object' &&
+          typeof (value as PromiseLike<unknown>).then === 'function'
+        ) {
+          return this.#track(
+            request,
+            this.#finish(request, scope, fn, values, errors, i, value as PromiseLike<unknown>),
+            scope,
+          );
+        }
+        values[i] = value;
+      } catch (error) {
+        (errors ??= new Map()).set(i, toError(error));
+      }
+    }
+    return Promise.resolve(errors === undefined ? { values } : { values, errors });
+  }
+
+  /** Settles with `work`, unless cancel() or the timeout settles it first. */
+  #track(request: ExecRequest, work: Promise<ExecResult>, knownScope?: RequestScope): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
-      const scope = new RequestScope(request, request.firstIndex);
+      const scope = knownScope ?? new RequestScope(request, request.firstIndex);
       const running: Running = { scope, reject, timer: undefined };
       this.#running.set(request, running);
       const settle = (fn: () => void) => {
@@ -94,25 +131,40 @@ export class InProcessBackend implements Backend {
           running.reject(error);
         }, timeout * request.items.length);
       }
-      this.#run(request, scope).then(
+      this.#scopes.set(request, scope);
+      work.then(
         (result) => settle(() => resolve(result)),
         (error: unknown) => settle(() => reject(error)),
       );
     });
   }
 
-  async #run(request: ExecRequest, scope: RequestScope): Promise<ExecResult> {
+  /** Loads the task (and runs the initializer) first, then runs every item. */
+  async #runLater(request: ExecRequest): Promise<ExecResult> {
     await (this.#initialized ??= this.#initialize());
-    const fn: TaskFunction = isTaskRef(request.task)
-      ? await loadTaskFunction(request.task.module, request.task.name)
-      : (request.task as TaskFunction);
+    this.#ready = true;
+    await Promise.resolve();
+    const fn = this.#functionFor(request) ?? (await this.#load(request.task as TaskRef));
+    const scope = this.#scopes.get(request) ?? new RequestScope(request, request.firstIndex);
+    return this.#finish(request, scope, fn, new Array(request.items.length), undefined, 0, undefined);
+  }
+
+  /** Runs items from `start` on, awaiting each result that is a promise. */
+  async #finish(
+    request: ExecRequest,
+    scope: RequestScope,
+    fn: TaskFunction,
+    values: unknown[],
+    errors: Map<number, Error> | undefined,
+    start: number,
+    pending: PromiseLike<unknown> | undefined,
+  ): Promise<ExecResult> {
     const items = request.items;
-    const values: unknown[] = new Array(items.length);
-    let errors: Map<number, Error> | undefined;
-    for (let i = 0; i < items.length; i++) {
+    for (let i = start; i < items.length; i++) {
       scope.index = request.firstIndex + i;
       try {
-        let value = runInScope(scope, fn, items[i] as unknown[]);
+        let value = pending ?? runInScope(scope, fn, items[i] as unknown[]);
+        pending = undefined;
         if (
           value !== null &&
           typeof value === 'object' &&
@@ -122,10 +174,26 @@ export class InProcessBackend implements Backend {
         }
         values[i] = value;
       } catch (error) {
-        (errors ??= new Map()).set(i, error instanceof Error ? error : toError(error));
+        pending = undefined;
+        (errors ??= new Map()).set(i, toError(error));
       }
     }
+    this.#scopes.delete(request);
     return errors === undefined ? { values } : { values, errors };
+  }
+
+  #functionFor(request: ExecRequest): TaskFunction | undefined {
+    const task = request.task;
+    if (typeof task === 'function') return task as TaskFunction;
+    return this.#loaded.get(task.module)?.get(task.name);
+  }
+
+  async #load(task: TaskRef): Promise<TaskFunction> {
+    const fn = await loadTaskFunction(task.module, task.name);
+    let names = this.#loaded.get(task.module);
+    if (names === undefined) this.#loaded.set(task.module, (names = new Map()));
+    names.set(task.name, fn);
+    return fn;
   }
 
   async #initialize(): Promise<void> {
@@ -164,6 +232,7 @@ export class InProcessBackend implements Backend {
 }
 
 function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
   const error = new Error(`a task threw a non-Error value: ${String(value)}`);
   (error as Error & { value?: unknown }).value = value;
   return error;
