@@ -41,3 +41,12 @@ export {
   workerContext,
 } from './core/task-context.js';
 export { move } from './core/transfer.js';
+// parallel(): joblib's Parallel, with the automatic backend and progress.
+export type { AutoChoice } from './parallel/auto-choice.js';
+export {
+  type ParallelEvent,
+  type ParallelOptions,
+  type ParallelProgress,
+  type ParallelResults,
+  parallel,
+} from './parallel/parallel.js';

@@ -1,0 +1,115 @@
+/**
+ * `backend: 'auto'`: measure the first tasks, then choose. I/O-bound work (a task that mostly
+ * waits) runs on the event loop with high concurrency; CPU-bound work runs on worker threads,
+ * one per core. The probe runs a few items at once in this thread and compares the CPU time
+ * they used with the wall time they took: waiting tasks overlap and use little CPU, busy ones
+ * keep the thread's CPU at ~100% and block the event loop while they run.
+ */
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { BackendName } from '../core/backend.js';
+import { isTaskRef, type Task } from '../core/task.js';
+
+export interface AutoChoice {
+  readonly backend: BackendName;
+  /** Workers (threads) or concurrency (async) chosen. */
+  readonly jobs: number;
+  /** One sentence: what was measured and why this backend. */
+  readonly reason: string;
+  /** CPU time divided by wall time during the probe (0..1 for one thread). */
+  readonly cpuRatio: number;
+  /** Mean wall time of one probed task, in ms. */
+  readonly perTaskMs: number;
+  /** Largest event-loop delay seen during the probe, in ms. */
+  readonly loopDelayMs: number;
+}
+
+/** CPU share above which work counts as CPU-bound. */
+const CPU_BOUND_RATIO = 0.5;
+/** Below this much estimated total work, starting workers costs more than it saves. */
+const TINY_TOTAL_MS = 15;
+
+export interface ProbeOutcome<R> {
+  readonly settled: PromiseSettledResult<R>[];
+  readonly choice: AutoChoice;
+}
+
+/**
+ * Runs `items` (the probe) concurrently in this thread and decides where the rest should run.
+ * `remaining` is how many items will follow (undefined when unknown).
+ */
+export async function probeAndChoose<A, R>(
+  task: Task<[A], R>,
+  items: readonly A[],
+  remaining: number | undefined,
+  jobs: number | undefined,
+  run: (item: A) => Promise<R>,
+): Promise<ProbeOutcome<R>> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const settled = await Promise.allSettled(items.map((item) => run(item)));
+  const wallMs = Math.max(performance.now() - started, 0.001);
+  const cpu = process.cpuUsage(cpuBefore);
+  delay.disable();
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const cpuRatio = Math.min(1, cpuMs / wallMs);
+  const perTaskMs = wallMs / Math.max(1, items.length);
+  const loopDelayMs = delay.max / 1e6;
+  const cores = availableParallelism();
+  const measured = `probe of ${items.length} task(s): ${(cpuRatio * 100).toFixed(0)}% CPU over ${wallMs.toFixed(1)} ms wall, event-loop delay up to ${loopDelayMs.toFixed(1)} ms`;
+
+  if (cpuRatio < CPU_BOUND_RATIO) {
+    const concurrency = jobs ?? 64;
+    return {
+      settled,
+      choice: {
+        backend: 'async',
+        jobs: concurrency,
+        reason: `I/O-bound (${measured}): tasks mostly wait, so they overlap on the event loop, ${concurrency} at a time`,
+        cpuRatio,
+        perTaskMs,
+        loopDelayMs,
+      },
+    };
+  }
+  if (!isTaskRef(task)) {
+    return {
+      settled,
+      choice: {
+        backend: 'sequential',
+        jobs: 1,
+        reason: `CPU-bound (${measured}), but the task is a plain function, which cannot move to worker threads: export it from a module and pass its task reference to use ${cores} cores`,
+        cpuRatio,
+        perTaskMs,
+        loopDelayMs,
+      },
+    };
+  }
+  if (remaining !== undefined && remaining * perTaskMs < TINY_TOTAL_MS) {
+    return {
+      settled,
+      choice: {
+        backend: 'sequential',
+        jobs: 1,
+        reason: `CPU-bound but tiny (${measured}; about ${(remaining * perTaskMs).toFixed(1)} ms of work left): starting workers would cost more than it saves`,
+        cpuRatio,
+        perTaskMs,
+        loopDelayMs,
+      },
+    };
+  }
+  const workers = jobs ?? cores;
+  return {
+    settled,
+    choice: {
+      backend: 'threads',
+      jobs: workers,
+      reason: `CPU-bound (${measured}): only more cores help, so ${workers} worker thread(s), one per core`,
+      cpuRatio,
+      perTaskMs,
+      loopDelayMs,
+    },
+  };
+}
