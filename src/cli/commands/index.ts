@@ -3,7 +3,9 @@
  * add one import and one line below per command.
  */
 import type { Command } from 'commander';
+import { register as registerServeGallery } from './serve-gallery.js';
 
-export function registerCommands(_program: Command): void {
+export function registerCommands(program: Command): void {
   // Commands register here, e.g. registerDownload(program).
+  registerServeGallery(program);
 }

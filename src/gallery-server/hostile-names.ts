@@ -1,0 +1,22 @@
+/** Names a hostile page or URL may carry; a downloader must keep every one of them inside its folder. */
+export const HOSTILE_NAMES: readonly string[] = [
+  '../../x',
+  '/etc/x',
+  'nul\u0000byte',
+  'L'.repeat(10_000),
+  '\u00e9'.repeat(5_000),
+  'same',
+  'same',
+  'Case',
+  'case',
+  'CASE',
+  '..',
+  '.',
+  '',
+  'x/../../y',
+  '..\\..\\windows',
+  'ctrl\u0001\u001f\u007fchars',
+  '.hidden',
+  'trail. ',
+  'name.jpg.part',
+];
