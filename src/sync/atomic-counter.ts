@@ -14,7 +14,9 @@ const INT32_MAX = 2 ** 31 - 1;
 
 function checkInt32(value: number, what: string): number {
   if (!(Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX)) {
-    throw new InvalidArgumentError(`${what} must be a 32-bit integer (${INT32_MIN}..${INT32_MAX}), got ${value}`);
+    throw new InvalidArgumentError(
+      `${what} must be a 32-bit integer (${INT32_MIN}..${INT32_MAX}), got ${value}`,
+    );
   }
   return value;
 }

@@ -45,7 +45,10 @@ describe('JoinableQueue', () => {
 
     assert.deepEqual(taken.map((t) => t.letter).sort(), letters);
     assert.equal(new Set(taken.map((t) => t.letter)).size, 26, 'no letter taken twice');
-    assert.ok(taken.some((t) => t.consumer === 1) && taken.some((t) => t.consumer === 2), 'both consumers worked');
+    assert.ok(
+      taken.some((t) => t.consumer === 1) && taken.some((t) => t.consumer === 2),
+      'both consumers worked',
+    );
   });
 
   it('put waits while the queue is full and goes in when a get makes room', async () => {

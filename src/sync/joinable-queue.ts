@@ -73,7 +73,8 @@ export class JoinableQueue<T> implements AsyncIterable<T> {
 
   /** Adds an item, waiting while the queue is full. Rejects with QueueClosedError after close(). */
   put(item: T, options: WaitOptions = {}): Promise<void> {
-    if (options.signal?.aborted) return Promise.reject(new WaitAbortedError('queue.put()', options.signal.reason));
+    if (options.signal?.aborted)
+      return Promise.reject(new WaitAbortedError('queue.put()', options.signal.reason));
     if (this.#closed) return Promise.reject(new QueueClosedError('put'));
     if (this.#putters.size === 0 && this.size < this.maxSize) {
       this.#accept(item);
@@ -92,7 +93,8 @@ export class JoinableQueue<T> implements AsyncIterable<T> {
 
   /** Takes the oldest item, waiting while the queue is empty. Rejects with QueueClosedError once closed and drained. */
   get(options: WaitOptions = {}): Promise<T> {
-    if (options.signal?.aborted) return Promise.reject(new WaitAbortedError('queue.get()', options.signal.reason));
+    if (options.signal?.aborted)
+      return Promise.reject(new WaitAbortedError('queue.get()', options.signal.reason));
     const item = this.#take();
     if (item !== NOTHING) return Promise.resolve(item);
     if (this.#closed) return Promise.reject(new QueueClosedError('get'));

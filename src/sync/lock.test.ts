@@ -90,7 +90,10 @@ describe('Lock', () => {
     const aborted = lock.acquire({ signal: controller.signal });
     const next = lock.acquire();
     controller.abort();
-    await assert.rejects(aborted, (error: unknown) => error instanceof WaitAbortedError && /lock\.acquire\(\)/.test(error.message));
+    await assert.rejects(
+      aborted,
+      (error: unknown) => error instanceof WaitAbortedError && /lock\.acquire\(\)/.test(error.message),
+    );
     release();
     const nextRelease = await next;
     assert.equal(lock.locked, true);

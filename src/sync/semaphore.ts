@@ -43,7 +43,8 @@ export class Semaphore {
 
   /** Waits for a permit (in arrival order) and returns its Release. */
   acquire(options: AcquireOptions = {}): Promise<Release> {
-    if (options.signal?.aborted) return Promise.reject(new WaitAbortedError(this.#what, options.signal.reason));
+    if (options.signal?.aborted)
+      return Promise.reject(new WaitAbortedError(this.#what, options.signal.reason));
     const release = this.tryAcquire();
     if (release !== undefined) return Promise.resolve(release);
     return this.#waiters.wait(undefined, options.signal, this.#what);

@@ -15,8 +15,9 @@
  * State of the Int32 slot: 0 free, 1 held, 2 held and someone may be sleeping on it (the
  * classic futex mutex: the releaser wakes a sleeper only when there may be one).
  */
-import { type Release } from './semaphore.js';
+
 import { LockNotHeldError, WaitAbortedError } from './errors.js';
+import type { Release } from './semaphore.js';
 import { newSlot, openSlot, type SharedSlotHandle } from './shared-memory.js';
 
 export type SharedLockHandle = SharedSlotHandle<'taskmill.shared-lock'>;
