@@ -78,6 +78,40 @@ export interface Backend {
   close(): Promise<void>;
   /** Immediate end: reject what is in flight with `reason`, kill workers. */
   terminate(reason: Error): Promise<void>;
+  /** Distributed backends only (redis): puts one job on the queue with its own options. */
+  enqueue?(request: ExecRequest, options: EnqueueOptions): Promise<RemoteJob>;
+  /** Distributed backends only (redis): follows a job by its id, from any process. */
+  follow?(id: string, onProgress: (update: ProgressUpdate) => void): RemoteJob;
+}
+
+/** Options of one job put on a distributed queue with `pool.enqueue()`. */
+export interface EnqueueOptions {
+  /** Runs in all, counting the first (default 1: no retry). */
+  readonly attempts?: number;
+  /** Wait between attempts: a kind (delay 1000 ms) or a kind with its delay in ms. */
+  readonly backoff?:
+    | 'exponential'
+    | 'fixed'
+    | { readonly type: 'exponential' | 'fixed'; readonly delay: number };
+  /** Ms before the job may start. */
+  readonly delay?: number;
+  /** 1 is the highest priority; jobs without one come before prioritized ones (BullMQ's rule). */
+  readonly priority?: number;
+  /** Your own id: a job whose id is already on the queue is not enqueued again. */
+  readonly jobId?: string;
+  /** Ms the task may run; the worker enforces it (default: the task's or the pool's timeout). */
+  readonly timeout?: number;
+}
+
+/** A job on a distributed queue, as its backend follows it. */
+export interface RemoteJob {
+  readonly id: string;
+  /** The task's name (`tasks#square`), when known. */
+  readonly task: string;
+  /** Settles with the task's result or error (JobLostError when the job vanished). */
+  readonly result: Promise<unknown>;
+  /** Removes the job if it waits; asks its worker to stop it if it runs. */
+  cancel(reason: Error): void;
 }
 
 /** Options every backend factory receives (a subset is meaningful to each). */

@@ -38,6 +38,19 @@ export interface PoolOptions {
   readonly connection?: string | Readonly<Record<string, unknown>>;
   /** redis backend: the queue's name (workers started with the same name take its jobs). */
   readonly queue?: string;
+  /** redis backend: Redis key prefix (default `bull`, BullMQ's, so its tools see the queue). */
+  readonly prefix?: string;
+  /** redis backend: jobs this pool keeps on the queue at once (default 2,000). */
+  readonly inFlight?: number;
+  /** redis backend: largest encoded arguments or result, in bytes (default 5 MiB). */
+  readonly maxPayloadBytes?: number;
+  /** redis backend: how long (seconds) and how many finished jobs Redis keeps (default 1 h, 10,000; failed: 7 days, 10,000). */
+  readonly keepCompleted?: { readonly age?: number; readonly count?: number };
+  readonly keepFailed?: { readonly age?: number; readonly count?: number };
+  /** redis backend: ms between checks for jobs that vanished (Redis restarted empty); default 5,000. */
+  readonly lostJobCheckInterval?: number;
+  /** redis backend: ms to wait for Redis when the pool starts before failing (default 10,000). */
+  readonly connectTimeout?: number;
 }
 
 export interface ResolvedPoolOptions extends BackendOptions {

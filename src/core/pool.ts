@@ -5,7 +5,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { assertCloneable } from './arguments.js';
-import type { Backend, BackendName, ExecRequest, ExecResult, LocalFunction } from './backend.js';
+import type {
+  Backend,
+  BackendName,
+  EnqueueOptions,
+  ExecRequest,
+  ExecResult,
+  LocalFunction,
+  RemoteJob,
+} from './backend.js';
 import { createBackend, runsInProcess } from './backend-registry.js';
 import { InvalidArgumentError, PoolClosedError, QueueFullError, TaskAbortedError } from './errors.js';
 import { Fifo } from './fifo.js';
@@ -269,6 +277,59 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       options as MapOptions<unknown>,
       false,
     ) as AsyncIterableIterator<R>;
+  }
+
+  /**
+   * Distributed backends (redis): puts one job on the queue with its own options (attempts,
+   * backoff, delay, priority, jobId) and resolves with its Job once Redis holds it. `args` is
+   * the argument list; a single argument that is not an array may be passed as is.
+   */
+  async enqueue<A extends unknown[], R>(
+    task: Task<A, R>,
+    args: A | (A extends [infer Only] ? Exclude<Only, readonly unknown[]> : never),
+    options: EnqueueOptions = {},
+  ): Promise<Job<R>> {
+    this.#assertOpen();
+    const argList: unknown[] = Array.isArray(args) ? [...args] : [args];
+    const taskName = describeTask(task as Task<never[], unknown>);
+    this.#prepare(task as Task<never[], unknown>, argList, 'args');
+    const impl = await this.#ready();
+    if (impl.enqueue === undefined) throw needsRedis('enqueue', this.backend);
+    let job: Job<R> | undefined;
+    const timeout =
+      options.timeout ?? (isTaskRef(task) ? task.options.timeout : undefined) ?? this.#options.timeout;
+    const request: ExecRequest = {
+      task: task as TaskRef | LocalFunction,
+      taskName,
+      items: [argList],
+      firstIndex: 0,
+      ...(timeout !== undefined ? { timeout } : {}),
+      onProgress: (_index, update) => job?._progress(update),
+    };
+    const remote = await impl.enqueue(request, options);
+    job = new Job<R>(remote.id, taskName);
+    adoptRemote(job as Job<unknown>, remote);
+    return job;
+  }
+
+  /** Distributed backends (redis): a handle on a job by its id, enqueued by any process. */
+  job<R = unknown>(id: string): Job<R> {
+    this.#assertOpen();
+    if (this.backend !== 'redis') throw needsRedis('job', this.backend);
+    if (typeof id !== 'string' || id === '')
+      throw new InvalidArgumentError('pool.job(id) takes a job id string');
+    const job = new Job<R>(id, 'remote job');
+    this.#ready().then(
+      (impl) => {
+        if (impl.follow === undefined) throw needsRedis('job', this.backend);
+        adoptRemote(
+          job as Job<unknown>,
+          impl.follow(id, (update) => job._progress(update)),
+        );
+      },
+      (error: unknown) => job._reject(error),
+    );
+    return job;
   }
 
   /** Resolves when fewer than `maxQueue` calls are waiting. */
@@ -580,6 +641,26 @@ class SingleCall implements Entry, ExecRequest {
   #detach(): void {
     if (this.#onAbort !== undefined) this.signal?.removeEventListener('abort', this.#onAbort);
   }
+}
+
+function needsRedis(method: string, backend: BackendName): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `pool.${method}() needs backend 'redis' (this pool runs on '${backend}'): use new Pool({ backend: 'redis', connection, queue }), or submit() for a local job`,
+  );
+}
+
+function adoptRemote(job: Job<unknown>, remote: RemoteJob): void {
+  job._attach({
+    cancel: (reason) => {
+      remote.cancel(new TaskAbortedError(remote.task, reason));
+      return true;
+    },
+  });
+  job._started();
+  remote.result.then(
+    (value) => job._resolve(value),
+    (error: unknown) => job._reject(error),
+  );
 }
 
 function wrapSingle<A>(items: Iterable<A> | AsyncIterable<A>): Iterable<[A]> | AsyncIterable<[A]> {

@@ -1,7 +1,463 @@
-/** `redis` backend: being built (issue 5). */
-import type { Backend, BackendOptions } from '../core/backend.js';
-import { InvalidArgumentError } from '../core/errors.js';
+/**
+ * The `redis` backend: the Pool API over a BullMQ queue. Each call becomes one job whose data is
+ * `{ task: 'moduleId#name', args }` (data, never code); calls made in the same tick go to Redis
+ * in one addBulk. One event-stream reader and a map of pending jobs collect every result and
+ * progress report. Cancelling removes a waiting job and asks the workers, over pub/sub, to
+ * stop a running one. A periodic check (and one after every reconnect) finds pending jobs
+ * whose key vanished (Redis restarted empty) and fails them with JobLostError, so callers
+ * never hang; it also settles jobs whose event was missed.
+ */
+import { randomUUID } from 'node:crypto';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+import type {
+  Backend,
+  BackendOptions,
+  EnqueueOptions,
+  ExecRequest,
+  ExecResult,
+  RemoteJob,
+} from '../core/backend.js';
+import { InvalidArgumentError, JobLostError, PoolClosedError } from '../core/errors.js';
+import { isTaskRef } from '../core/task.js';
+import type { ProgressUpdate } from '../core/task-context.js';
+import { type ConnectionSpec, connect, redisOptions } from './connection.js';
+import { EventReader, type QueueEvent } from './event-reader.js';
+import { decodeFailure } from './failure-codec.js';
+import { DEFAULT_KEEP_COMPLETED, DEFAULT_KEEP_FAILED, keepJobs, toJobOptions } from './job-options.js';
+import { cancelChannel, eventsKey, jobKey, validatePrefix, validateQueueName } from './queue-keys.js';
+import { checkPayloadSize, decodeValue, encodeValue, type Json } from './wire-codec.js';
 
-export async function createRedisBackend(_options: BackendOptions): Promise<Backend> {
-  throw new InvalidArgumentError('the redis backend is not built yet');
+export const DEFAULT_MAX_PAYLOAD = 5 * 1024 * 1024;
+
+/** Job data as it sits in Redis. */
+export interface JobData {
+  /** Stable task id, `moduleId#name`. */
+  readonly task: string;
+  /** The argument list, encoded by wire-codec. */
+  readonly args: Json;
+  /** Ms the worker lets the task run. */
+  readonly timeout?: number;
+}
+
+interface Pending {
+  readonly id: string;
+  readonly task: string;
+  readonly firstIndex: number;
+  readonly onProgress: ((index: number, update: ProgressUpdate) => void) | undefined;
+  readonly request: ExecRequest | undefined;
+  settle(value: unknown, error: Error | undefined): void;
+  /** On Redis for sure (the add returned), so a missing key means the job is lost. */
+  added: boolean;
+}
+
+export async function createRedisBackend(options: BackendOptions): Promise<Backend> {
+  const backend = new RedisBackend(options);
+  await backend.start();
+  return backend;
+}
+
+export class RedisBackend implements Backend {
+  readonly name = 'redis' as const;
+  readonly slots: number;
+  readonly parallelism: number;
+  readonly maxBatch = 1;
+  readonly acceptsFunctions = false;
+  readonly copiesArguments = true;
+  readonly queueName: string;
+  readonly prefix: string;
+  readonly #redis: RedisOptions;
+  readonly #maxPayload: number;
+  readonly #baseJob: JobsOptions;
+  readonly #lostInterval: number;
+  readonly #connectTimeout: number;
+  readonly #idPrefix = `tm-${randomUUID().slice(0, 12)}-`;
+  #seq = 0;
+  #queue: Queue | undefined;
+  #client: Redis | undefined;
+  #reader: EventReader | undefined;
+  readonly #pending = new Map<string, Pending[]>();
+  readonly #byRequest = new Map<ExecRequest, Pending>();
+  #outbox: { name: string; data: JobData; opts: JobsOptions; pending: Pending }[] = [];
+  #flushScheduled = false;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweeping = false;
+  #cancelIds: string[] = [];
+  #closed = false;
+
+  constructor(options: BackendOptions) {
+    this.queueName = validateQueueName(options.queue ?? 'taskmill');
+    this.prefix = validatePrefix(options.prefix);
+    this.#redis = redisOptions(options.connection as ConnectionSpec | undefined);
+    this.slots = positive('inFlight', options.inFlight, 2000);
+    this.parallelism = this.slots;
+    this.#maxPayload = positive('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD);
+    this.#lostInterval = positive('lostJobCheckInterval', options.lostJobCheckInterval, 5000);
+    this.#connectTimeout = positive('connectTimeout', options.connectTimeout, 10_000);
+    this.#baseJob = {
+      removeOnComplete: toKeep(keepJobs('keepCompleted', options.keepCompleted, DEFAULT_KEEP_COMPLETED)),
+      removeOnFail: toKeep(keepJobs('keepFailed', options.keepFailed, DEFAULT_KEEP_FAILED)),
+    };
+  }
+
+  /** Connects (failing fast on bad credentials), positions the event reader, starts the lost-job check. */
+  async start(): Promise<void> {
+    this.#client = await connect(this.#redis, `caller:${this.queueName}`, this.#connectTimeout);
+    const readerClient = this.#client.duplicate();
+    readerClient.on('error', () => {});
+    this.#queue = new Queue(this.queueName, { connection: this.#client, prefix: this.prefix });
+    this.#queue.on('error', () => {});
+    this.#reader = new EventReader(readerClient, eventsKey(this.prefix, this.queueName), (event) =>
+      this.#onEvent(event),
+    );
+    await this.#reader.start();
+    // After a reconnect, look for jobs that did not survive (Redis restarted empty) at once.
+    let disconnected = false;
+    this.#client.on('close', () => {
+      disconnected = true;
+    });
+    this.#client.on('ready', () => {
+      if (disconnected) {
+        disconnected = false;
+        void this.#sweep();
+      }
+    });
+    this.#sweepTimer = setInterval(() => void this.#sweep(), this.#lostInterval);
+    this.#sweepTimer.unref();
+  }
+
+  exec(request: ExecRequest): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      try {
+        const data = this.#encode(request);
+        const id = this.#idPrefix + ++this.#seq;
+        const pending: Pending = {
+          id,
+          task: request.taskName,
+          firstIndex: request.firstIndex,
+          onProgress: request.onProgress === undefined ? undefined : (i, u) => request.onProgress?.(i, u),
+          request,
+          added: false,
+          settle: (value, error) => {
+            this.#byRequest.delete(request);
+            if (error === undefined) resolve({ values: [value] });
+            else if (error instanceof JobLostError || error instanceof PoolClosedError) reject(error);
+            else resolve({ values: [undefined], errors: new Map([[0, error]]) });
+          },
+        };
+        this.#byRequest.set(request, pending);
+        this.#track(pending);
+        this.#outbox.push({ name: data.task, data, opts: { ...this.#baseJob, jobId: id }, pending });
+        if (!this.#flushScheduled) {
+          this.#flushScheduled = true;
+          setImmediate(() => this.#flush());
+        }
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  async enqueue(request: ExecRequest, options: EnqueueOptions): Promise<RemoteJob> {
+    const data = this.#encode(request, options.timeout);
+    const opts = toJobOptions(options, {
+      ...this.#baseJob,
+      jobId: options.jobId ?? this.#idPrefix + ++this.#seq,
+    });
+    const queue = this.#open();
+    const id = opts.jobId as string;
+    const remote = this.#remote(id, request.taskName, request.firstIndex, request.onProgress);
+    const job = await queue.add(data.task, data, opts);
+    if (job.id !== undefined && job.id !== id)
+      throw new InvalidArgumentError(`BullMQ gave job id ${job.id}, not ${id}`);
+    this.#markAdded(id);
+    // A jobId that already existed may have finished long ago: look once.
+    if (options.jobId !== undefined) void this.#check([id]);
+    return remote;
+  }
+
+  follow(id: string, onProgress: (update: ProgressUpdate) => void): RemoteJob {
+    const remote = this.#remote(id, 'remote job', 0, (_i, update) => onProgress(update));
+    this.#markAdded(id);
+    void this.#check([id]);
+    return remote;
+  }
+
+  cancel(request: ExecRequest, reason: Error): void {
+    const pending = this.#byRequest.get(request);
+    if (pending === undefined) return;
+    this.#untrack(pending);
+    pending.settle(undefined, reason);
+    this.#cancelRemote(pending.id);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    const reason = new PoolClosedError(
+      'the pool closed before this job finished; the job stays on the queue: follow it with pool.job(id) from another pool',
+    );
+    for (const list of [...this.#pending.values()]) for (const p of list) p.settle(undefined, reason);
+    this.#pending.clear();
+    await this.#flushCancels();
+    await this.#reader?.close();
+    await this.#queue?.close().catch(() => {});
+    this.#client?.disconnect();
+  }
+
+  async terminate(reason: Error): Promise<void> {
+    for (const [request, pending] of [...this.#byRequest]) {
+      this.#byRequest.delete(request);
+      this.#untrack(pending);
+      pending.settle(undefined, reason);
+      this.#cancelIds.push(pending.id);
+    }
+    await this.close();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  #open(): Queue {
+    if (this.#closed || this.#queue === undefined) throw new PoolClosedError();
+    return this.#queue;
+  }
+
+  #encode(request: ExecRequest, timeout = request.timeout): JobData {
+    if (!isTaskRef(request.task)) {
+      throw new InvalidArgumentError(
+        'the redis backend runs task references only (tasks(url).name), not functions',
+      );
+    }
+    const args = encodeValue(request.items[0] ?? [], 'args');
+    checkPayloadSize(args, this.#maxPayload, `the arguments of ${request.taskName}`);
+    return timeout === undefined ? { task: request.task.id, args } : { task: request.task.id, args, timeout };
+  }
+
+  #remote(
+    id: string,
+    task: string,
+    firstIndex: number,
+    onProgress: ((index: number, update: ProgressUpdate) => void) | undefined,
+  ): RemoteJob {
+    let settleFn!: (value: unknown, error: Error | undefined) => void;
+    const result = new Promise<unknown>((resolve, reject) => {
+      settleFn = (value, error) => (error === undefined ? resolve(value) : reject(error));
+    });
+    result.catch(() => {});
+    const pending: Pending = {
+      id,
+      task,
+      firstIndex,
+      onProgress,
+      request: undefined,
+      added: false,
+      settle: settleFn,
+    };
+    this.#track(pending);
+    return {
+      id,
+      task,
+      result,
+      cancel: (reason) => {
+        if (!this.#untrack(pending)) return;
+        pending.settle(undefined, reason);
+        this.#cancelRemote(id);
+      },
+    };
+  }
+
+  #track(pending: Pending): void {
+    const list = this.#pending.get(pending.id);
+    if (list === undefined) this.#pending.set(pending.id, [pending]);
+    else list.push(pending);
+  }
+
+  #untrack(pending: Pending): boolean {
+    const list = this.#pending.get(pending.id);
+    if (list === undefined) return false;
+    const at = list.indexOf(pending);
+    if (at < 0) return false;
+    list.splice(at, 1);
+    if (list.length === 0) this.#pending.delete(pending.id);
+    return true;
+  }
+
+  #markAdded(id: string): void {
+    for (const p of this.#pending.get(id) ?? []) p.added = true;
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#outbox.filter((item) => this.#pending.has(item.pending.id));
+    this.#outbox = [];
+    if (batch.length === 0) return;
+    let queue: Queue;
+    try {
+      queue = this.#open();
+    } catch (error) {
+      for (const item of batch) this.#fail(item.pending, error as Error);
+      return;
+    }
+    queue.addBulk(batch.map(({ name, data, opts }) => ({ name, data, opts }))).then(
+      () => {
+        for (const item of batch) item.pending.added = true;
+      },
+      (error: unknown) => {
+        for (const item of batch)
+          this.#fail(item.pending, error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  }
+
+  #fail(pending: Pending, error: Error): void {
+    if (!this.#untrack(pending)) return;
+    if (pending.request !== undefined) this.#byRequest.delete(pending.request);
+    // Not a task error: the request as such failed (e.g. Redis refused the add).
+    pending.settle(undefined, new JobLostError([pending.id], `it could not be enqueued: ${error.message}`));
+  }
+
+  #onEvent(event: QueueEvent): void {
+    const id = event.jobId;
+    if (id === undefined) return;
+    const list = this.#pending.get(id);
+    if (list === undefined) return;
+    switch (event.event) {
+      case 'completed':
+        this.#complete(id, list, event.fields.returnvalue, undefined);
+        return;
+      case 'failed':
+        this.#complete(id, list, undefined, event.fields.failedReason ?? '');
+        return;
+      case 'progress': {
+        let update: ProgressUpdate;
+        try {
+          update = decodeValue(JSON.parse(event.fields.data ?? 'null')) as ProgressUpdate;
+        } catch {
+          return;
+        }
+        if (update === null || typeof update !== 'object') update = { data: update };
+        for (const p of list) p.onProgress?.(p.firstIndex, update);
+        return;
+      }
+      case 'removed':
+        this.#lose(id, list, 'it was removed from the queue');
+        return;
+    }
+  }
+
+  #complete(
+    id: string,
+    list: Pending[],
+    returnvalue: string | undefined,
+    failedReason: string | undefined,
+  ): void {
+    this.#pending.delete(id);
+    let value: unknown;
+    let error: Error | undefined;
+    if (failedReason !== undefined) error = decodeFailure(failedReason);
+    else {
+      try {
+        value = decodeValue(JSON.parse(returnvalue ?? 'null'));
+      } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+      }
+    }
+    for (const p of list) p.settle(value, error);
+  }
+
+  #lose(id: string, list: Pending[], why: string): void {
+    this.#pending.delete(id);
+    const error = new JobLostError([id], why);
+    for (const p of list) {
+      if (p.request !== undefined) this.#byRequest.delete(p.request);
+      p.settle(undefined, error);
+    }
+  }
+
+  /** Checks pending jobs that Redis acknowledged: settles finished ones, fails vanished ones. */
+  async #sweep(): Promise<void> {
+    if (this.#sweeping || this.#closed) return;
+    this.#sweeping = true;
+    try {
+      const ids: string[] = [];
+      for (const [id, list] of this.#pending) if (list.some((p) => p.added)) ids.push(id);
+      for (let i = 0; i < ids.length; i += 1000) await this.#check(ids.slice(i, i + 1000));
+    } catch {
+      // Redis is away: the next sweep (or the reconnect) tries again.
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  async #check(ids: string[]): Promise<void> {
+    const client = this.#client;
+    if (client === undefined || ids.length === 0) return;
+    const pipeline = client.pipeline();
+    for (const id of ids) {
+      pipeline.hmget(
+        jobKey(this.prefix, this.queueName, id),
+        'timestamp',
+        'finishedOn',
+        'returnvalue',
+        'failedReason',
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    ids.forEach((id, i) => {
+      const [error, fields] = replies[i] ?? [null, null];
+      if (error !== null || !Array.isArray(fields)) return;
+      const list = this.#pending.get(id);
+      if (list === undefined) return;
+      const [timestamp, finishedOn, returnvalue, failedReason] = fields as (string | null)[];
+      if (timestamp === null) {
+        this.#lose(
+          id,
+          list,
+          `its key is gone from Redis (${this.queueName}): Redis restarted without persistence, or the job was removed or expired`,
+        );
+      } else if (finishedOn !== null) {
+        this.#complete(
+          id,
+          list,
+          returnvalue ?? undefined,
+          returnvalue === null ? (failedReason ?? '') : undefined,
+        );
+      }
+    });
+  }
+
+  #cancelRemote(id: string): void {
+    this.#cancelIds.push(id);
+    if (this.#cancelIds.length === 1) setImmediate(() => void this.#flushCancels());
+  }
+
+  async #flushCancels(): Promise<void> {
+    const ids = this.#cancelIds;
+    this.#cancelIds = [];
+    const client = this.#client;
+    const queue = this.#queue;
+    if (ids.length === 0 || client === undefined || queue === undefined) return;
+    try {
+      // Running jobs: their workers fire the task's signal. Waiting ones: removed outright.
+      await client.publish(cancelChannel(this.prefix, this.queueName), JSON.stringify(ids));
+      await Promise.all(ids.map((id) => queue.remove(id).catch(() => 0)));
+    } catch {
+      // Redis away: the jobs run and their results are ignored.
+    }
+  }
+}
+
+/** BullMQ's form: keep everything when neither bound is given. */
+export function toKeep(keep: { age?: number; count?: number }): JobsOptions['removeOnComplete'] {
+  if (keep.age !== undefined)
+    return { age: keep.age, ...(keep.count !== undefined ? { count: keep.count } : {}) };
+  if (keep.count !== undefined) return { count: keep.count };
+  return false;
+}
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && value > 0 && Number.isFinite(value)) return value;
+  throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}`);
 }
