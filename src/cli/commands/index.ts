@@ -3,9 +3,11 @@
  * add one import and one line below per command.
  */
 import type { Command } from 'commander';
+import { register as registerDownload } from './download.js';
 import { register as registerServeGallery } from './serve-gallery.js';
 
 export function registerCommands(program: Command): void {
   // Commands register here, e.g. registerDownload(program).
+  registerDownload(program);
   registerServeGallery(program);
 }

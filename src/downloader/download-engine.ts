@@ -1,0 +1,169 @@
+/**
+ * Runs download items through a Pool: one `downloadFile` task per item on whichever backend,
+ * at most a window of items outstanding (memory stays flat whatever the input size), outcomes
+ * and byte progress delivered as events, a summary at the end.
+ */
+import { runsInProcess } from '../core/backend-registry.js';
+import { Pool } from '../core/pool.js';
+import { tasks } from '../core/task.js';
+import { EventChannel } from './event-channel.js';
+import { type ResolvedRun, workerSettings } from './options.js';
+import type { DownloadEvent, DownloadItem, DownloadSummary, ItemResult } from './types.js';
+
+const downloadTasks = tasks<typeof import('./download-task.js')>(
+  new URL('./download-task.js', import.meta.url),
+);
+
+export interface EngineOptions {
+  readonly run: ResolvedRun;
+  readonly outDir: string;
+  readonly total: number | undefined;
+  readonly signal?: AbortSignal;
+  readonly pool?: Record<string, unknown>;
+}
+
+type Internal = DownloadEvent | { readonly type: 'settled'; readonly result: ItemResult };
+
+function failedFromError(item: DownloadItem, error: unknown): ItemResult {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown })?.code;
+  return {
+    index: item.index,
+    url: item.url,
+    name: item.name,
+    outcome: 'failed',
+    bytes: 0,
+    attempts: 0,
+    reason: message.split('\n')[0] ?? message,
+    code: typeof code === 'string' ? code : 'ERR_TASK',
+    ms: 0,
+  };
+}
+
+export async function* runDownloads(
+  items: AsyncIterable<DownloadItem> | Iterable<DownloadItem>,
+  options: EngineOptions,
+): AsyncGenerator<DownloadEvent, DownloadSummary> {
+  const { run, outDir } = options;
+  const began = performance.now();
+  const settings = workerSettings(run, outDir);
+  const pool = new Pool({
+    ...(options.pool ?? {}),
+    backend: run.backend,
+    concurrency: run.concurrency,
+    workers: run.workers,
+    initializer: downloadTasks.setupDownloader,
+    initializerArgs: [settings],
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const parallel = run.backend === 'sequential' ? 1 : run.backend === 'async' ? run.concurrency : run.workers;
+  const window = Math.max(2, parallel * 2);
+  const channel = new EventChannel<Internal>();
+  const indexOfJob = new Map<string, number>();
+  pool.on('progress', (event) => {
+    const bytes = (event.data as { bytes?: unknown } | undefined)?.bytes;
+    const index = event.jobId === undefined ? undefined : indexOfJob.get(event.jobId);
+    if (typeof bytes === 'number' && index !== undefined) channel.push({ type: 'bytes', index, bytes });
+  });
+  let outstanding = 0;
+  let wakeProducer: (() => void) | undefined;
+  let stopped = false;
+  let submitted = 0;
+  let settled = 0;
+  let producing = true;
+  const maybeEnd = () => {
+    if (!producing && settled === submitted) channel.end();
+  };
+  const producer = (async () => {
+    for await (const item of items) {
+      if (stopped) break;
+      while (outstanding >= window && !stopped) {
+        await new Promise<void>((resolve) => {
+          wakeProducer = resolve;
+        });
+      }
+      if (stopped) break;
+      outstanding++;
+      submitted++;
+      let job: ReturnType<typeof pool.submit<[DownloadItem, typeof settings], ItemResult>>;
+      try {
+        job = pool.submit(downloadTasks.downloadFile, item, settings);
+      } catch (error) {
+        settled++;
+        channel.push({ type: 'settled', result: failedFromError(item, error) });
+        continue;
+      }
+      indexOfJob.set(job.id, item.index);
+      job.get().then(
+        (result) => {
+          indexOfJob.delete(job.id);
+          settled++;
+          channel.push({ type: 'settled', result });
+          maybeEnd();
+        },
+        (error: unknown) => {
+          indexOfJob.delete(job.id);
+          settled++;
+          channel.push({ type: 'settled', result: failedFromError(item, error) });
+          maybeEnd();
+        },
+      );
+    }
+    producing = false;
+    maybeEnd();
+  })();
+  producer.catch((error: unknown) => channel.fail(error));
+
+  let downloaded = 0;
+  let skipped = 0;
+  let failed = 0;
+  let bytes = 0;
+  let finished = false;
+  try {
+    yield { type: 'start', total: options.total, backend: run.backend, outDir };
+    for await (const event of channel) {
+      if (event.type === 'settled') {
+        outstanding--;
+        const wake = wakeProducer;
+        wakeProducer = undefined;
+        wake?.();
+        const result = event.result;
+        if (result.outcome === 'downloaded') downloaded++;
+        else if (result.outcome === 'skipped') skipped++;
+        else failed++;
+        bytes += result.bytes;
+        yield { type: 'item', result };
+      } else {
+        yield event;
+      }
+    }
+    finished = true;
+  } finally {
+    stopped = true;
+    wakeProducer?.();
+    if (finished) {
+      pool.close();
+      await pool.join();
+    } else {
+      await pool.terminate();
+    }
+    if (runsInProcess(run.backend)) {
+      const module = (await import(
+        new URL('./download-task.js', import.meta.url).href
+      )) as typeof import('./download-task.js');
+      await module.releaseDownloader(settings);
+    }
+  }
+  const summary: DownloadSummary = {
+    total: downloaded + skipped + failed,
+    downloaded,
+    skipped,
+    failed,
+    bytes,
+    seconds: (performance.now() - began) / 1000,
+    backend: run.backend,
+    outDir,
+  };
+  yield { type: 'end', summary };
+  return summary;
+}

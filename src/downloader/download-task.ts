@@ -1,0 +1,63 @@
+/**
+ * The downloader's task module: the same code runs on every backend (sequential, async,
+ * threads, processes, redis). `setupDownloader` is the pool's initializer (one Agent per
+ * worker); `downloadFile` is the per-item task. Arguments and results are plain data.
+ */
+import { currentTask, reportProgress, workerContext } from '../core/task-context.js';
+import { fetchFile } from './fetch-file.js';
+import { createDownloaderState, type DownloaderState, isDownloaderState } from './http-state.js';
+import type { DownloadItem, DownloadSettings, ItemResult } from './types.js';
+
+/** States by settings, for workers that never ran the initializer (e.g. a remote worker). */
+const fallbackStates = new Map<string, DownloaderState>();
+
+function keyOf(settings: DownloadSettings): string {
+  return JSON.stringify(settings);
+}
+
+/** Pool initializer: this worker's HTTP state (Agent with keep-alive, connection cap, rate share). */
+export function setupDownloader(settings: DownloadSettings): DownloaderState {
+  const state = createDownloaderState(settings);
+  fallbackStates.set(keyOf(settings), state);
+  return state;
+}
+
+function stateFor(settings: DownloadSettings): DownloaderState {
+  let context: unknown;
+  try {
+    context = workerContext();
+  } catch {
+    context = undefined;
+  }
+  if (
+    isDownloaderState(context) &&
+    (context.settings === settings || keyOf(context.settings) === keyOf(settings))
+  ) {
+    return context;
+  }
+  const key = keyOf(settings);
+  let state = fallbackStates.get(key);
+  if (state === undefined) {
+    state = createDownloaderState(settings);
+    fallbackStates.set(key, state);
+  }
+  return state;
+}
+
+/** Downloads one item; resolves with its outcome (failures included), never rejects for them. */
+export function downloadFile(item: DownloadItem, settings: DownloadSettings): Promise<ItemResult> {
+  const task = currentTask();
+  const onBytes =
+    settings.progressEvery > 0 && task !== undefined
+      ? (bytes: number) => reportProgress({ data: { bytes } })
+      : undefined;
+  return fetchFile(stateFor(settings), item, task?.signal, onBytes);
+}
+
+/** Closes the HTTP state of these settings in this thread (after an in-process run). */
+export async function releaseDownloader(settings: DownloadSettings): Promise<void> {
+  const key = keyOf(settings);
+  const state = fallbackStates.get(key);
+  fallbackStates.delete(key);
+  await state?.agent.close();
+}

@@ -1,0 +1,300 @@
+/**
+ * Downloads one file safely: bytes go to NAME.part and are renamed to NAME only when complete
+ * (length matched, checksum matched when the server sent one). A .part left by an earlier run
+ * is resumed with a Range request when the server answers 206, and restarted otherwise.
+ * Transient failures are retried with exponential backoff and jitter, honouring Retry-After.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { type FileHandle, lstat, open, rename, unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import { classifyError } from './attempt-errors.js';
+import { AttemptError } from './errors.js';
+import type { DownloaderState } from './http-state.js';
+import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
+import { pathInside } from './safe-name.js';
+import type { DownloadItem, ItemResult } from './types.js';
+
+/** Bytes gathered in memory before one write (small files are written with a single call). */
+const WRITE_BATCH = 1 << 20;
+const FRESH = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+const APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+
+interface AttemptOutcome {
+  readonly size: number;
+  readonly written: number;
+  readonly resumedFrom: number | undefined;
+  readonly verified: boolean;
+}
+
+export type ProgressSink = (bytes: number) => void;
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The MD5 the server vouches for, base64: `Digest: md5=…`, `Repr-Digest: md5=:…:` or (full bodies) `Content-MD5`. */
+function expectedMd5(headers: Dispatcher.ResponseData['headers'], partial: boolean): string | undefined {
+  const digest = header(headers, 'digest');
+  if (digest !== undefined) {
+    for (const part of digest.split(',')) {
+      const at = part.indexOf('=');
+      if (part.slice(0, at).trim().toLowerCase() === 'md5') return part.slice(at + 1).trim();
+    }
+  }
+  const repr = header(headers, 'repr-digest');
+  const match = repr === undefined ? null : /(?:^|,)\s*md5=:([A-Za-z0-9+/=]+):/i.exec(repr);
+  if (match !== null) return match[1];
+  return partial ? undefined : header(headers, 'content-md5');
+}
+
+async function hashExisting(path: string, hash: Hash, length: number): Promise<void> {
+  if (length === 0) return;
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1 }))
+    hash.update(chunk as Buffer);
+}
+
+async function existingSize(path: string): Promise<number> {
+  try {
+    const stat = await lstat(path);
+    if (stat.isFile()) return stat.size;
+    // Not a regular file (a planted symlink, a folder): never write through it.
+    await unlink(path);
+    return 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+async function discard(path: string): Promise<void> {
+  await unlink(path).catch(() => {});
+}
+
+async function attempt(
+  state: DownloaderState,
+  url: URL,
+  part: string,
+  signal: AbortSignal | undefined,
+  onBytes: ProgressSink | undefined,
+): Promise<AttemptOutcome> {
+  const settings = state.settings;
+  const offset = await existingSize(part);
+  const headers: Record<string, string> = { 'user-agent': settings.userAgent, ...settings.headers };
+  if (offset > 0) headers.range = `bytes=${offset}-`;
+  const response = await state.dispatcher.request({
+    origin: url.origin,
+    path: url.pathname + url.search,
+    method: 'GET',
+    headers,
+    signal,
+  });
+  const status = response.statusCode;
+  const body = response.body;
+  let start = 0;
+  let total: number | undefined;
+  if (status === 206) {
+    const range = CONTENT_RANGE.exec(header(response.headers, 'content-range') ?? '');
+    if (range === null || Number(range[1]) !== offset) {
+      await body.dump();
+      await discard(part);
+      throw new AttemptError('ERR_BAD_RANGE', `the server answered a Range request with the wrong bytes`, {
+        retryable: true,
+        status,
+      });
+    }
+    start = offset;
+    total = range[3] === '*' ? undefined : Number(range[3]);
+  } else if (status === 416 && offset > 0) {
+    await body.dump();
+    await discard(part);
+    throw new AttemptError('ERR_BAD_RANGE', 'the partial file is longer than the remote one; restarting', {
+      retryable: true,
+      status,
+    });
+  } else if (status < 200 || status >= 300) {
+    await body.dump().catch(() => {});
+    const retryAfter = parseRetryAfter(response.headers['retry-after']);
+    throw new AttemptError('ERR_HTTP_STATUS', `HTTP ${status} from ${url.host}`, {
+      retryable: isRetryableStatus(status),
+      status,
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
+    });
+  } else {
+    const length = header(response.headers, 'content-length');
+    total = length === undefined ? undefined : Number(length);
+  }
+  const md5 = expectedMd5(response.headers, start > 0);
+  const hash = md5 === undefined ? undefined : createHash('md5');
+  if (hash !== undefined && start > 0) await hashExisting(part, hash, start);
+  let file: FileHandle | undefined;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let written = 0;
+  let sinceReport = 0;
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    file ??= await open(part, start > 0 ? APPEND : FRESH, 0o644);
+    const chunks = pending;
+    pending = [];
+    pendingBytes = 0;
+    if (chunks.length === 1) await file.write(chunks[0] as Buffer);
+    else await file.writev(chunks);
+  };
+  try {
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        hash?.update(chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        written += chunk.length;
+        if (pendingBytes >= WRITE_BATCH) await flush();
+        if (onBytes !== undefined && (sinceReport += chunk.length) >= settings.progressEvery) {
+          onBytes(sinceReport);
+          sinceReport = 0;
+        }
+      }
+    } catch (error) {
+      // Keep what arrived so the next attempt can resume from it.
+      await flush().catch(() => {});
+      throw error;
+    }
+    if (start === 0 && written === 0) file ??= await open(part, FRESH, 0o644);
+    await flush();
+  } finally {
+    await file?.close();
+  }
+  if (onBytes !== undefined && sinceReport > 0) onBytes(sinceReport);
+  const size = start + written;
+  if (total !== undefined && size < total) {
+    throw new AttemptError('ERR_TRUNCATED', `body ended after ${size} of ${total} bytes`, {
+      retryable: true,
+      status,
+    });
+  }
+  if (total !== undefined && size > total) {
+    await discard(part);
+    throw new AttemptError('ERR_TOO_LONG', `body was ${size} bytes, more than the announced ${total}`, {
+      retryable: true,
+      status,
+    });
+  }
+  if (hash !== undefined && hash.digest('base64') !== md5) {
+    await discard(part);
+    throw new AttemptError(
+      'ERR_CHECKSUM',
+      `MD5 of the ${size} bytes received does not match the server's digest`,
+      {
+        retryable: true,
+        status,
+      },
+    );
+  }
+  return { size, written, resumedFrom: start > 0 ? start : undefined, verified: hash !== undefined };
+}
+
+/** Downloads `item` into the state's output folder; never throws for the item's own failures. */
+export async function fetchFile(
+  state: DownloaderState,
+  item: DownloadItem,
+  signal?: AbortSignal,
+  onBytes?: ProgressSink,
+): Promise<ItemResult> {
+  const began = performance.now();
+  const settings = state.settings;
+  const base = { index: item.index, url: item.url, name: item.name };
+  const ms = () => Math.round(performance.now() - began);
+  let attempts = 0;
+  let written = 0;
+  let resumedFrom: number | undefined;
+  let last: AttemptError | undefined;
+  let final: string;
+  let url: URL;
+  try {
+    url = new URL(item.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new AttemptError(
+        'ERR_INVALID_URL',
+        `only http and https URLs can be downloaded, not ${url.protocol}`,
+        {
+          retryable: false,
+        },
+      );
+    }
+    final = pathInside(settings.outDir, item.name);
+    const present = await lstat(final).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (present !== undefined) {
+      return { ...base, outcome: 'skipped', bytes: 0, size: present.size, attempts: 0, ms: ms() };
+    }
+  } catch (error) {
+    const failure =
+      error instanceof TypeError && (error as { code?: string }).code === 'ERR_INVALID_URL'
+        ? new AttemptError('ERR_INVALID_URL', `not a valid URL: ${item.url.slice(0, 200)}`, {
+            retryable: false,
+          })
+        : classifyError(error);
+    return {
+      ...base,
+      outcome: 'failed',
+      bytes: 0,
+      attempts,
+      reason: failure.message,
+      code: failure.code,
+      ms: ms(),
+    };
+  }
+  const part = `${final}.part`;
+  for (let retry = 0; retry <= settings.retries; retry++) {
+    if (retry > 0 && last !== undefined) {
+      const wait = Math.min(
+        settings.maxBackoff,
+        Math.max(backoffDelay(retry, settings.backoff, settings.maxBackoff), last.retryAfter ?? 0),
+      );
+      try {
+        await sleep(wait, undefined, signal ? { signal } : undefined);
+      } catch (error) {
+        last = classifyError(error);
+        break;
+      }
+    }
+    try {
+      await state.bucket.take(signal);
+      attempts++;
+      const outcome = await attempt(state, url, part, signal, onBytes);
+      written += outcome.written;
+      resumedFrom ??= outcome.resumedFrom;
+      await rename(part, pathInside(settings.outDir, item.name));
+      return {
+        ...base,
+        outcome: 'downloaded',
+        bytes: written,
+        size: outcome.size,
+        attempts,
+        ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+        verified: outcome.verified,
+        ms: ms(),
+      };
+    } catch (error) {
+      last = classifyError(error);
+      if (!last.retryable) break;
+    }
+  }
+  const failure = last ?? new AttemptError('ERR_UNKNOWN', 'failed', { retryable: false });
+  if (!failure.retryable && failure.code !== 'ERR_ABORTED') await discard(part);
+  return {
+    ...base,
+    outcome: 'failed',
+    bytes: written,
+    attempts,
+    reason: `${failure.message}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`,
+    code: failure.code,
+    ...(failure.status !== undefined ? { status: failure.status } : {}),
+    ms: ms(),
+  };
+}

@@ -1,0 +1,129 @@
+/** Download options shared by `download()` and `crawl()`: defaults and validation. */
+import { randomUUID } from 'node:crypto';
+import type { BackendName } from '../core/backend.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { PoolOptions } from '../core/pool-options.js';
+import type { DownloadSettings } from './types.js';
+
+export const DEFAULT_USER_AGENT = 'taskmill-downloader/0.1 (+https://github.com/taskmill)';
+
+export interface DownloadOptions {
+  /** Output folder; created if missing. Default `images`. */
+  readonly out?: string;
+  /** Execution model; `auto` picks `async` (downloads are I/O-bound). Default `async`. */
+  readonly backend?: BackendName | 'auto';
+  /** Downloads in flight at once (async: tasks; threads/processes: the default worker count). Default 16. */
+  readonly concurrency?: number;
+  /** Worker threads or processes (threads, processes). Default: min(concurrency, 8), as the seeds' 8 threads. */
+  readonly workers?: number;
+  /** Most connections to one host at a time, in all. Default: concurrency. */
+  readonly connectionsPerHost?: number;
+  /** Requests per second in all (token bucket); 0 = unlimited. Default 0. */
+  readonly rate?: number;
+  /** Retries after the first attempt. Default 3. */
+  readonly retries?: number;
+  /** First backoff delay in ms (doubles per retry, with jitter). Default 250. */
+  readonly backoff?: number;
+  /** Longest backoff or Retry-After wait, ms. Default 30,000. */
+  readonly maxBackoff?: number;
+  /** Connect timeout, ms. Default 10,000. */
+  readonly connectTimeout?: number;
+  /** Longest silence waiting for headers or between body chunks, ms. Default 30,000. */
+  readonly idleTimeout?: number;
+  readonly userAgent?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Report bytes of a large file every this many bytes. Default 1 MiB. */
+  readonly progressEvery?: number;
+  /** Cancels the run: what is queued is dropped, running downloads stop (their .part files stay). */
+  readonly signal?: AbortSignal;
+  /** More pool options, e.g. `connection` and `queue` for the redis backend. */
+  readonly pool?: Omit<
+    PoolOptions,
+    'backend' | 'initializer' | 'initializerArgs' | 'concurrency' | 'workers'
+  >;
+}
+
+export interface ResolvedRun {
+  readonly backend: BackendName;
+  readonly out: string;
+  readonly concurrency: number;
+  readonly workers: number;
+  readonly connectionsPerHost: number;
+  readonly rate: number;
+  readonly retries: number;
+  readonly backoff: number;
+  readonly maxBackoff: number;
+  readonly connectTimeout: number;
+  readonly idleTimeout: number;
+  readonly userAgent: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly progressEvery: number;
+}
+
+function whole(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
+  throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}, got ${String(value)}`);
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  throw new InvalidArgumentError(`${name} must be a non-negative number, got ${String(value)}`);
+}
+
+const BACKENDS = ['sequential', 'async', 'threads', 'processes', 'redis', 'auto'];
+
+export function resolveRun(options: DownloadOptions): ResolvedRun {
+  const backend = options.backend ?? 'async';
+  if (!BACKENDS.includes(backend)) {
+    throw new InvalidArgumentError(`unknown backend "${String(backend)}": use one of ${BACKENDS.join(', ')}`);
+  }
+  const concurrency = whole('concurrency', options.concurrency, 16, 1);
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  if (typeof userAgent !== 'string' || /[\r\n\0]/.test(userAgent)) {
+    throw new InvalidArgumentError('userAgent must be one line of text');
+  }
+  return {
+    backend: backend === 'auto' ? 'async' : backend,
+    out: options.out ?? 'images',
+    concurrency,
+    workers: whole('workers', options.workers, Math.min(concurrency, 8), 1),
+    connectionsPerHost: whole('connectionsPerHost', options.connectionsPerHost, concurrency, 1),
+    rate: nonNegative('rate', options.rate, 0),
+    retries: whole('retries', options.retries, 3, 0),
+    backoff: nonNegative('backoff', options.backoff, 250),
+    maxBackoff: nonNegative('maxBackoff', options.maxBackoff, 30_000),
+    connectTimeout: whole('connectTimeout', options.connectTimeout, 10_000, 1),
+    idleTimeout: whole('idleTimeout', options.idleTimeout, 30_000, 1),
+    userAgent,
+    headers: options.headers ?? {},
+    progressEvery: nonNegative('progressEvery', options.progressEvery, 1 << 20),
+  };
+}
+
+/** How many independent workers share the limits (each gets its share of rate and connections). */
+export function workerShare(run: ResolvedRun): number {
+  return run.backend === 'threads' || run.backend === 'processes' ? run.workers : 1;
+}
+
+export function workerSettings(
+  run: ResolvedRun,
+  outDir: string,
+): DownloadSettings & { readonly runId: string } {
+  const share = workerShare(run);
+  return {
+    runId: randomUUID(),
+    outDir,
+    retries: run.retries,
+    backoff: run.backoff,
+    maxBackoff: run.maxBackoff,
+    connectTimeout: run.connectTimeout,
+    idleTimeout: run.idleTimeout,
+    userAgent: run.userAgent,
+    connectionsPerHost: Math.max(1, Math.floor(run.connectionsPerHost / share)),
+    rate: run.rate / share,
+    headers: run.headers,
+    progressEvery: run.progressEvery,
+  };
+}
