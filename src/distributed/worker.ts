@@ -71,6 +71,8 @@ export interface RedisWorker {
   readonly processed: number;
   /** Stops taking jobs, finishes (or after graceMs hands back) those in flight, releases everything. */
   close(): Promise<void>;
+  /** Stops the tasks in flight now and puts their jobs back on the queue (close() still ends the worker). */
+  handBack(): void;
 }
 
 const HAND_BACK = Symbol('taskmill.handBack');
@@ -187,6 +189,9 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
     queue: queueName,
     get processed() {
       return processed;
+    },
+    handBack() {
+      for (const controller of running.values()) controller.abort(HAND_BACK);
     },
     close() {
       closing ??= (async () => {
