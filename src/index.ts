@@ -41,6 +41,14 @@ export {
   workerContext,
 } from './core/task-context.js';
 export { move } from './core/transfer.js';
+// Downloader: the seeds' gallery downloader and crawler, and the stand-in server they are tested against.
+export { type DownloadInput, type DownloadSource, download } from './downloader/download.js';
+export { DownloadSourceError, OutputFolderError } from './downloader/errors.js';
+export type { ImgurSource } from './downloader/imgur-source.js';
+export type { DownloadOptions } from './downloader/options.js';
+export type { DownloadEvent, DownloadSummary, ItemResult, Outcome } from './downloader/types.js';
+export type { GalleryServerOptions } from './gallery-server/options.js';
+export { type GalleryServer, startGalleryServer } from './gallery-server/server.js';
 // parallel(): joblib's Parallel, with the automatic backend and progress.
 export type { AutoChoice } from './parallel/auto-choice.js';
 export {
