@@ -1,7 +1,54 @@
-/** `threads` backend: being built (issue 2). */
+/**
+ * `threads` backend: tasks run in worker threads of this process. Arguments and results cross
+ * by structured clone; buffers wrapped in move() are transferred, not copied. A stuck task is
+ * stopped by ending its thread. See worker-runtime/worker-pool-backend.ts for the scheduling.
+ */
+import { Worker } from 'node:worker_threads';
 import type { Backend, BackendOptions } from '../../core/backend.js';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { workerEntry } from '../worker-runtime/entry-location.js';
+import type { WorkerEvents, WorkerFactory, WorkerHandle } from '../worker-runtime/worker-handle.js';
+import { WorkerPoolBackend } from '../worker-runtime/worker-pool-backend.js';
 
-export function createThreadsBackend(_options: BackendOptions): Backend {
-  throw new InvalidArgumentError('the threads backend is not built yet');
+type ResourceLimits = NonNullable<ConstructorParameters<typeof Worker>[1]>['resourceLimits'];
+
+export function createThreadsBackend(options: BackendOptions): Backend {
+  return new WorkerPoolBackend('threads', new ThreadFactory(options), options);
+}
+
+class ThreadFactory implements WorkerFactory {
+  readonly what = 'worker thread';
+  readonly canTransfer = true;
+  readonly #resourceLimits: ResourceLimits | undefined;
+
+  constructor(options: BackendOptions) {
+    this.#resourceLimits = options.resourceLimits as ResourceLimits | undefined;
+  }
+
+  start(events: WorkerEvents): WorkerHandle {
+    const started = new SharedArrayBuffer(4);
+    const counter = new Int32Array(started);
+    const location = workerEntry('thread-entry');
+    const worker = new Worker(location.start, {
+      workerData: { started, taskmillEntry: location.entry },
+      ...(this.#resourceLimits !== undefined ? { resourceLimits: this.#resourceLimits } : {}),
+    });
+    worker.on('message', events.message);
+    worker.on('error', events.error);
+    worker.on('messageerror', events.error);
+    worker.on('exit', (code) => events.exit(code, null));
+    return {
+      id: worker.threadId,
+      send(message, transfer) {
+        if (transfer === undefined) worker.postMessage(message);
+        else worker.postMessage(message, transfer);
+      },
+      startedCount: () => Atomics.load(counter, 0),
+      ref: () => worker.ref(),
+      unref: () => worker.unref(),
+      close: () => worker.postMessage(['close']),
+      kill: () => {
+        void worker.terminate();
+      },
+    };
+  }
 }

@@ -1,0 +1,139 @@
+/**
+ * Behaviour the threads and processes backends share beyond the pool contract: crashes,
+ * stuck tasks, cancellation, initializers, moved buffers, TypeScript tasks, idle workers.
+ * Each backend's test file runs it against real worker threads or real child processes.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { mathTasks } from '../../core/pool-contract.js';
+import {
+  InvalidArgumentError,
+  move,
+  Pool,
+  type PoolOptions,
+  TaskAbortedError,
+  TaskTimeoutError,
+  tasks,
+  WorkerCrashedError,
+} from '../../index.js';
+import type * as WorkerTasks from './fixtures/worker-tasks.js';
+
+export const workerTasks = tasks<typeof WorkerTasks>(new URL('./fixtures/worker-tasks.js', import.meta.url));
+const w = workerTasks;
+const m = mathTasks;
+/** The TypeScript fixtures stay in src/ (tsc skips ts-fixtures/): found from src/ or from a dist dir alike. */
+export const tsFixtures = new URL('../../../src/backends/worker-runtime/ts-fixtures/', import.meta.url);
+const run = promisify(execFile);
+
+export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
+  const make = (options: PoolOptions = {}) => new Pool({ backend, workers: 2, ...options });
+
+  describe(`${backend} backend: workers`, () => {
+    it('refuses a plain function, saying how to move it into a module', () => {
+      const pool = make();
+      assert.throws(() => pool.submit((n: number) => n + 1, 1), InvalidArgumentError);
+      assert.throws(
+        () =>
+          pool.submit(function double(n: number) {
+            return n * 2;
+          }, 1),
+        /export function double/,
+      );
+    });
+
+    it("runs the initializer once per worker; its result is that worker's context", async () => {
+      await using pool = make({ initializer: w.rememberWhere, initializerArgs: ['init'] });
+      // Two calls issued together go to two workers (a second worker starts when the first is busy).
+      const results = await Promise.all([
+        pool.apply(w.contextAndPlace, 'init'),
+        pool.apply(w.contextAndPlace, 'init'),
+      ]);
+      for (const [context, place] of results) assert.equal(context, place);
+      assert.notEqual(results[0]?.[1], results[1]?.[1]);
+    });
+
+    it('moves buffers wrapped in move() to threads and copies them to processes; results can be moved back', async () => {
+      await using pool = make();
+      const bytes = new Uint8Array(4096).fill(1);
+      const job = pool.submit(w.sumBytes, move(bytes));
+      assert.equal(await job.get(), 4096);
+      // Moved: the sender's buffer is detached once sent. Copied: it is intact.
+      assert.equal(bytes.byteLength, backend === 'threads' ? 0 : 4096);
+      const back = await pool.apply(w.makeBuffer, 1000);
+      assert.ok(back instanceof Uint8Array);
+      assert.equal(back.byteLength, 1000);
+      assert.equal(back[999], 7);
+    });
+
+    it('a worker that exits mid-task fails that task only; requests queued behind it are re-run', async () => {
+      await using pool = make({ workers: 1 });
+      const crashing = pool.submit(w.exitNow, 3);
+      const others = [1, 2, 3, 4, 5].map((n) => pool.submit(m.square, n));
+      const error = await crashing.get().then(
+        () => assert.fail('exitNow should not return'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof WorkerCrashedError, String(error));
+      assert.deepEqual(error.tasks, ['worker-tasks#exitNow']);
+      assert.equal(error.exitCode, 3);
+      assert.deepEqual(await Promise.all(others.map((job) => job.get())), [1, 4, 9, 16, 25]);
+      assert.equal(await pool.apply(m.square, 6), 36);
+    });
+
+    it('an error thrown from a timer kills the worker: its task fails, every other completes', async () => {
+      await using pool = make();
+      const crashing = pool.submit(w.throwInTimer);
+      const others = pool.map(m.slowDouble, [1, 2, 3, 4, 5, 6, 7, 8]);
+      const error = await crashing.get().catch((e: unknown) => e);
+      assert.ok(error instanceof WorkerCrashedError, String(error));
+      assert.match(error.message, /escaped from a timer/);
+      assert.deepEqual(await others, [2, 4, 6, 8, 10, 12, 14, 16]);
+    });
+
+    it('a stuck synchronous task past its timeout fails with TaskTimeoutError; its worker is replaced', async () => {
+      await using pool = make({ workers: 1 });
+      const stuck = pool.submit(w.spinForever.with({ timeout: 30 }));
+      const behind = [7, 8].map((n) => pool.submit(m.square, n));
+      await assert.rejects(stuck.get(), TaskTimeoutError);
+      assert.deepEqual(await Promise.all(behind.map((job) => job.get())), [49, 64]);
+      assert.equal(await pool.apply(m.add, 20, 22), 42);
+    });
+
+    it("cancel rejects at once and fires the task's signal in its worker", async () => {
+      await using pool = make({ workers: 1 });
+      const job = pool.submit(w.recordAbort);
+      await new Promise((resolve) => job.onProgress(resolve));
+      job.cancel('changed my mind');
+      await assert.rejects(job.get(), TaskAbortedError);
+      // Same (only) worker, after the cancelled task ended: it saw the reason.
+      const log = await pool.apply(w.readAbortLog);
+      assert.equal(log.length, 1);
+      assert.match(String(log[0]), /changed my mind/);
+    });
+
+    it('a cancelled task that ignores its signal is ended with its worker; the pool goes on', async () => {
+      await using pool = make({ workers: 1 });
+      const job = pool.submit(w.ignoreAbort);
+      await new Promise((resolve) => setImmediate(resolve));
+      job.cancel('stop');
+      await assert.rejects(job.get(), TaskAbortedError);
+      assert.equal(await pool.apply(m.square, 12), 144);
+    });
+
+    it('runs a TypeScript task module from the compiled pool', async () => {
+      await using pool = make();
+      const ts = tasks<typeof import('./ts-fixtures/ts-tasks.js')>(new URL('ts-tasks.ts', tsFixtures));
+      assert.equal(await pool.apply(ts.triple, 5), 15);
+      assert.equal(await pool.apply(ts.describeShape, { kind: 'square', size: 3 }), 'square:3');
+    });
+
+    it('idle workers never keep the process alive: a program that does not close its pool still ends', async () => {
+      const script = fileURLToPath(new URL('./fixtures/orphan-parent.js', import.meta.url));
+      const { stdout } = await run(process.execPath, [script, backend, 'end']);
+      assert.match(stdout, backend === 'threads' ? /^thread \d+\/\d+\n$/ : /^process \d+\n$/);
+    });
+  });
+}

@@ -1,0 +1,540 @@
+/**
+ * The pool side of the threads and processes backends: it starts workers on demand, pipelines
+ * several requests per worker, coalesces every request issued in one tick into one message per
+ * worker, enforces timeouts, cancels, and survives workers that die.
+ *
+ * Each worker runs its requests one at a time in the order sent (see worker-loop.ts), so at
+ * most one of the requests it holds has started; when a worker dies, the requests it had not
+ * started are sent again to another worker, and only the started one fails with
+ * WorkerCrashedError. Threads know exactly which started (a shared counter the worker bumps);
+ * a child process is assumed to have started the oldest request it holds once its initializer
+ * has finished (that request fails; the others are re-run).
+ *
+ * Pipelining depth adapts to how long requests take: many tiny requests are sent ahead
+ * (up to MAX_DEPTH per worker) so the worker never waits for a message; long ones are sent
+ * one or two at a time, so that a long task does not hold back work another worker could do.
+ */
+import type { Backend, BackendName, BackendOptions, ExecRequest, ExecResult } from '../../core/backend.js';
+import { deserializeError, type SerializedError, serializeError } from '../../core/error-codec.js';
+import {
+  InvalidArgumentError,
+  PoolClosedError,
+  TaskAbortedError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+} from '../../core/errors.js';
+import { isTaskRef, type TaskRef } from '../../core/task.js';
+import {
+  DONE_FAILED,
+  DONE_PACKED,
+  DONE_SKIPPED,
+  FLAG_PACKED,
+  FLAG_TIMED,
+  type WireCall,
+  type WireDone,
+  type WorkerMessage,
+  type WorkerSetup,
+} from './protocol.js';
+import type { WorkerFactory, WorkerHandle } from './worker-handle.js';
+
+/** Most requests sent ahead to one worker. */
+export const MAX_DEPTH = 32;
+/** Work queued ahead in a worker is kept around this many milliseconds. */
+const QUEUED_WORK_MS = 2;
+/**
+ * Milliseconds a cancelled or timed-out task has to stop after its signal fired; past it, its
+ * worker is ended (and replaced on demand).
+ */
+export const CANCEL_GRACE_MS = 500;
+/** Milliseconds a worker asked to close may take before it is killed. */
+const CLOSE_GRACE_MS = 2_000;
+/** A request is sent at most this many times when its workers die before starting it. */
+const MAX_ATTEMPTS = 3;
+/** Batches of at least this many single-number argument lists travel as a Float64Array. */
+const PACK_MIN = 16;
+/** Largest batch the pool should send in one request. */
+const MAX_BATCH = 16_384;
+
+interface Call {
+  readonly id: number;
+  readonly request: ExecRequest;
+  readonly resolve: (result: ExecResult) => void;
+  readonly reject: (error: unknown) => void;
+  settled: boolean;
+  attempts: number;
+  /** Its buffers were moved to a worker: it cannot be sent again. */
+  moved: boolean;
+  sentAt: number;
+  worker: Slot | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+class Slot {
+  readonly handle: WorkerHandle;
+  /** Requests sent and not answered yet, oldest first. */
+  readonly held: Call[] = [];
+  answered = 0;
+  ready = false;
+  live = true;
+  exited = false;
+  refd = false;
+  readyAt = 0;
+  lastAnswerAt = 0;
+  idleTimer: NodeJS.Timeout | undefined;
+  closeTimer: NodeJS.Timeout | undefined;
+  cause: Error | undefined;
+  outbox: WireCall[] = [];
+  outTransfer: ArrayBuffer[] | undefined;
+  readonly whenExited: Promise<void>;
+  markExited!: () => void;
+
+  constructor(start: (slot: Slot) => WorkerHandle) {
+    this.whenExited = new Promise((resolve) => {
+      this.markExited = resolve;
+    });
+    this.handle = start(this);
+  }
+}
+
+export class WorkerPoolBackend implements Backend {
+  readonly name: BackendName;
+  readonly slots: number;
+  readonly parallelism: number;
+  readonly maxBatch = MAX_BATCH;
+  readonly acceptsFunctions = false;
+  readonly copiesArguments = true;
+  readonly #factory: WorkerFactory;
+  readonly #setup: WorkerSetup;
+  readonly #idleTimeout: number;
+  readonly #calls = new Map<ExecRequest, Call>();
+  #pending: Call[] = [];
+  /** Workers that take requests. */
+  readonly #live: Slot[] = [];
+  /** Every worker not yet exited (live, closing or being killed). */
+  readonly #all = new Set<Slot>();
+  #nextId = 1;
+  #scheduled = false;
+  #ended = false;
+  /** Moving average of milliseconds per request, measured from answers. */
+  #serviceMs: number | undefined;
+  readonly #flushNow = () => this.#flush();
+
+  constructor(name: BackendName, factory: WorkerFactory, options: BackendOptions) {
+    this.name = name;
+    this.#factory = factory;
+    this.parallelism = options.workers;
+    this.slots = options.workers * MAX_DEPTH;
+    this.#idleTimeout = options.idleTimeout;
+    const init = options.initializer;
+    if (init !== undefined && !isTaskRef(init)) {
+      throw new InvalidArgumentError(
+        `the ${name} backend needs the initializer as a task reference (t.setup from tasks(new URL('./tasks.js', import.meta.url))), not a function`,
+      );
+    }
+    this.#setup = {
+      initializer: init === undefined ? null : { module: init.module, name: init.name },
+      initializerArgs: options.initializerArgs,
+    };
+  }
+
+  exec(request: ExecRequest): Promise<ExecResult> {
+    if (this.#ended) return Promise.reject(new PoolClosedError());
+    if (!isTaskRef(request.task)) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `the ${this.name} backend runs task references only: export the function from a module and pass tasks(...).${request.taskName}`,
+        ),
+      );
+    }
+    return new Promise<ExecResult>((resolve, reject) => {
+      const call: Call = {
+        id: this.#nextId++,
+        request,
+        resolve,
+        reject,
+        settled: false,
+        attempts: 0,
+        moved: false,
+        sentAt: 0,
+        worker: undefined,
+        timer: undefined,
+      };
+      this.#calls.set(request, call);
+      this.#pending.push(call);
+      this.#schedule();
+    });
+  }
+
+  cancel(request: ExecRequest, reason: Error): void {
+    const call = this.#calls.get(request);
+    if (call === undefined || call.settled) return;
+    this.#settle(call);
+    call.reject(reason);
+    const slot = call.worker;
+    if (slot === undefined) {
+      const at = this.#pending.indexOf(call);
+      if (at >= 0) this.#pending.splice(at, 1);
+      return;
+    }
+    this.#stopInWorker(slot, call, reason);
+  }
+
+  async close(): Promise<void> {
+    this.#ended = true;
+    for (const slot of [...this.#all]) {
+      // Whoever awaits close() waits for the workers to be gone: keep the process alive until then.
+      slot.handle.ref();
+      this.#retire(slot);
+    }
+    await Promise.all([...this.#all].map((slot) => slot.whenExited));
+  }
+
+  async terminate(reason: Error): Promise<void> {
+    this.#ended = true;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const call of pending) this.#fail(call, reason);
+    for (const slot of [...this.#all]) {
+      for (const call of slot.held) this.#fail(call, reason);
+      slot.handle.ref();
+      this.#kill(slot);
+    }
+    await Promise.all([...this.#all].map((slot) => slot.whenExited));
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------------
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#flushNow);
+  }
+
+  /** Sends pending requests to workers: one message per worker for everything issued this tick. */
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.#ended) return;
+    const pending = this.#pending;
+    let taken = 0;
+    const depth = this.#depth();
+    while (taken < pending.length) {
+      const slot = this.#pick(depth);
+      if (slot === undefined) break;
+      this.#assign(slot, pending[taken++] as Call);
+    }
+    if (taken > 0) this.#pending = taken === pending.length ? [] : pending.slice(taken);
+    for (const slot of this.#live) {
+      if (slot.outbox.length === 0) continue;
+      const calls = slot.outbox;
+      const transfer = slot.outTransfer;
+      slot.outbox = [];
+      slot.outTransfer = undefined;
+      try {
+        slot.handle.send(['run', calls], transfer);
+      } catch (error) {
+        // A message that cannot be cloned fails its requests (arguments are checked at submit
+        // time, so this is rare), the worker is unharmed.
+        for (const wire of calls) {
+          const call = slot.held.find((c) => c.id === wire[0]);
+          if (call !== undefined) {
+            slot.held.splice(slot.held.indexOf(call), 1);
+            this.#fail(call, error);
+          }
+        }
+        this.#whenIdle(slot);
+      }
+    }
+  }
+
+  #depth(): number {
+    const ms = this.#serviceMs;
+    if (ms === undefined) return MAX_DEPTH;
+    return Math.max(1, Math.min(MAX_DEPTH, Math.floor(QUEUED_WORK_MS / Math.max(ms, 1e-6))));
+  }
+
+  /** The least busy worker with room, or a new one while fewer than `workers` run and all are busy. */
+  #pick(depth: number): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.#live) {
+      const load = slot.held.length;
+      if (load < depth && (best === undefined || load < best.held.length)) best = slot;
+    }
+    if ((best === undefined || best.held.length > 0) && this.#live.length < this.parallelism) {
+      return this.#spawn();
+    }
+    return best;
+  }
+
+  #spawn(): Slot {
+    const slot = new Slot((self) =>
+      this.#factory.start({
+        message: (message) => this.#onMessage(self, message),
+        error: (error) => {
+          self.cause ??= error;
+        },
+        exit: (exitCode, signal) => this.#onExit(self, exitCode, signal),
+      }),
+    );
+    this.#live.push(slot);
+    this.#all.add(slot);
+    slot.handle.send(['init', this.#setup]);
+    return slot;
+  }
+
+  #assign(slot: Slot, call: Call): void {
+    const request = call.request;
+    const task = request.task as TaskRef;
+    call.worker = slot;
+    call.attempts++;
+    call.sentAt = performance.now();
+    if (slot.held.length === 0) this.#busy(slot);
+    slot.held.push(call);
+    let flags = request.timeout !== undefined ? FLAG_TIMED : 0;
+    let items: WireCall[4] = request.items;
+    if (items.length >= PACK_MIN) {
+      const packed = packNumbers(items);
+      if (packed !== undefined) {
+        items = packed;
+        flags |= FLAG_PACKED;
+        if (this.#factory.canTransfer) (slot.outTransfer ??= []).push(packed.buffer as ArrayBuffer);
+      }
+    }
+    if (request.transfer !== undefined && this.#factory.canTransfer) {
+      call.moved = true;
+      const list = (slot.outTransfer ??= []);
+      for (const buffer of request.transfer) if (!list.includes(buffer)) list.push(buffer);
+    }
+    slot.outbox.push([call.id, task.module, task.name, request.taskName, items, request.firstIndex, flags]);
+  }
+
+  #busy(slot: Slot): void {
+    if (slot.idleTimer !== undefined) {
+      clearTimeout(slot.idleTimer);
+      slot.idleTimer = undefined;
+    }
+    if (!slot.refd) {
+      slot.refd = true;
+      slot.handle.ref();
+    }
+  }
+
+  /** A worker with nothing to do no longer keeps the process alive, and ends after idleTimeout. */
+  #whenIdle(slot: Slot): void {
+    if (slot.held.length > 0 || !slot.live) return;
+    if (slot.refd) {
+      slot.refd = false;
+      slot.handle.unref();
+    }
+    if (slot.idleTimer === undefined && this.#pending.length === 0) {
+      slot.idleTimer = setTimeout(() => {
+        slot.idleTimer = undefined;
+        if (slot.held.length === 0) this.#retire(slot);
+      }, this.#idleTimeout);
+      slot.idleTimer.unref();
+    }
+  }
+
+  // ---- messages from workers -----------------------------------------------------------------
+
+  #onMessage(slot: Slot, message: WorkerMessage): void {
+    if (slot.exited) return;
+    switch (message[0]) {
+      case 'done':
+        this.#onDone(slot, message[1]);
+        return;
+      case 'started': {
+        const call = slot.held.find((c) => c.id === message[1]);
+        if (call !== undefined && !call.settled) this.#armTimeout(slot, call);
+        return;
+      }
+      case 'progress': {
+        const call = slot.held.find((c) => c.id === message[1]);
+        if (call !== undefined && !call.settled) call.request.onProgress?.(message[2], message[3]);
+        return;
+      }
+      case 'ready':
+        slot.ready = true;
+        slot.readyAt = performance.now();
+        return;
+      case 'fatal': {
+        const error = deserializeError(message[1]);
+        if (message[2] === 'crash') {
+          slot.cause ??= error;
+          return;
+        }
+        // The initializer failed: the requests this worker holds fail with its error.
+        for (const call of slot.held.splice(0)) this.#fail(call, error);
+        this.#kill(slot);
+        return;
+      }
+    }
+  }
+
+  #onDone(slot: Slot, results: WireDone[]): void {
+    const now = performance.now();
+    let since = Math.max(slot.lastAnswerAt, slot.readyAt);
+    for (const done of results) {
+      const call = slot.held.shift();
+      slot.answered++;
+      if (call === undefined || call.id !== done[0]) {
+        // The worker answers in order; anything else is a bug worth seeing, not hiding.
+        throw new Error(`taskmill: worker answered request ${done[0]} out of order`);
+      }
+      since = Math.max(since, call.sentAt);
+      if (call.timer !== undefined) {
+        clearTimeout(call.timer);
+        call.timer = undefined;
+      }
+      if (call.settled) continue;
+      this.#settle(call);
+      const how = done[1];
+      if (how === DONE_FAILED) call.reject(deserializeError(done[2] as SerializedError));
+      else if (how === DONE_SKIPPED) call.reject(new TaskAbortedError(call.request.taskName));
+      else call.resolve(decodeResult(done));
+    }
+    slot.lastAnswerAt = now;
+    const perRequest = (now - since) / results.length;
+    this.#serviceMs = this.#serviceMs === undefined ? perRequest : this.#serviceMs * 0.8 + perRequest * 0.2;
+    if (slot.held.length === 0) this.#whenIdle(slot);
+    if (this.#pending.length > 0) this.#schedule();
+  }
+
+  // ---- timeouts, cancellation, crashes -------------------------------------------------------
+
+  #armTimeout(slot: Slot, call: Call): void {
+    const timeout = call.request.timeout;
+    if (timeout === undefined) return;
+    call.timer = setTimeout(() => {
+      call.timer = undefined;
+      if (call.settled) return;
+      const error = new TaskTimeoutError(call.request.taskName, timeout);
+      this.#settle(call);
+      call.reject(error);
+      this.#stopInWorker(slot, call, error);
+    }, timeout * call.request.items.length);
+  }
+
+  /** Fires the task's signal in its worker; a task that has not stopped after the grace ends with its worker. */
+  #stopInWorker(slot: Slot, call: Call, reason: Error): void {
+    if (slot.exited) return;
+    try {
+      slot.handle.send(['abort', call.id, serializeError(reason)]);
+    } catch {
+      // The worker is going away; its exit settles the rest.
+    }
+    const check = (): void => {
+      call.timer = undefined;
+      const at = slot.held.indexOf(call);
+      if (at < 0 || slot.exited) return;
+      if (at === 0) {
+        slot.cause ??= new Error(
+          `task ${call.request.taskName} did not stop within ${CANCEL_GRACE_MS} ms of being cancelled or timing out, so its worker was ended`,
+        );
+        this.#kill(slot);
+      } else {
+        call.timer = setTimeout(check, CANCEL_GRACE_MS);
+        call.timer.unref();
+      }
+    };
+    if (call.timer !== undefined) clearTimeout(call.timer);
+    call.timer = setTimeout(check, CANCEL_GRACE_MS);
+    call.timer.unref();
+  }
+
+  #onExit(slot: Slot, exitCode: number | null, signal: string | null): void {
+    if (slot.exited) return;
+    slot.exited = true;
+    this.#unlist(slot);
+    this.#all.delete(slot);
+    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+    if (slot.closeTimer !== undefined) clearTimeout(slot.closeTimer);
+    const held = slot.held.splice(0);
+    for (const call of held) {
+      if (call.timer !== undefined) clearTimeout(call.timer);
+      call.timer = undefined;
+    }
+    const reported = slot.handle.startedCount();
+    let started = reported !== undefined ? reported - slot.answered : slot.ready ? 1 : 0;
+    started = Math.max(0, Math.min(held.length, started));
+    const failed: Call[] = [];
+    const rerun: Call[] = [];
+    held.forEach((call, i) => {
+      if (call.settled) return;
+      if (i < started || call.moved || call.attempts >= MAX_ATTEMPTS || this.#ended) failed.push(call);
+      else rerun.push(call);
+    });
+    if (failed.length > 0) {
+      const error = new WorkerCrashedError(
+        failed.map((call) => call.request.taskName),
+        { exitCode, signal, cause: slot.cause, what: `${this.#factory.what} ${slot.handle.id}` },
+      );
+      for (const call of failed) this.#fail(call, error);
+    }
+    if (rerun.length > 0) {
+      for (const call of rerun) call.worker = undefined;
+      this.#pending = rerun.concat(this.#pending);
+    }
+    slot.markExited();
+    if (this.#pending.length > 0) this.#schedule();
+  }
+
+  /** Graceful end of an idle worker (or a kill when it still holds abandoned requests). */
+  #retire(slot: Slot): void {
+    this.#unlist(slot);
+    if (slot.exited || slot.closeTimer !== undefined) return;
+    if (slot.held.length > 0) {
+      this.#kill(slot);
+      return;
+    }
+    slot.handle.close();
+    slot.closeTimer = setTimeout(() => this.#kill(slot), CLOSE_GRACE_MS);
+    slot.closeTimer.unref();
+  }
+
+  #kill(slot: Slot): void {
+    this.#unlist(slot);
+    if (slot.exited) return;
+    slot.handle.kill();
+  }
+
+  #unlist(slot: Slot): void {
+    if (!slot.live) return;
+    slot.live = false;
+    const at = this.#live.indexOf(slot);
+    if (at >= 0) this.#live.splice(at, 1);
+  }
+
+  #settle(call: Call): void {
+    call.settled = true;
+    this.#calls.delete(call.request);
+  }
+
+  #fail(call: Call, error: unknown): void {
+    if (call.timer !== undefined) clearTimeout(call.timer);
+    call.timer = undefined;
+    if (call.settled) return;
+    this.#settle(call);
+    call.reject(error);
+  }
+}
+
+/** A Float64Array of the arguments when every item is exactly one number, else undefined. */
+function packNumbers(items: readonly (readonly unknown[])[]): Float64Array | undefined {
+  const out = new Float64Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const args = items[i] as readonly unknown[];
+    const value = args[0];
+    if (args.length !== 1 || typeof value !== 'number') return undefined;
+    out[i] = value;
+  }
+  return out;
+}
+
+function decodeResult(done: WireDone): ExecResult {
+  const values = done[1] === DONE_PACKED ? Array.from(done[2] as Float64Array) : (done[2] as unknown[]);
+  const wireErrors = done[3];
+  if (wireErrors === undefined || wireErrors.length === 0) return { values };
+  const errors = new Map<number, Error>();
+  for (const [index, error] of wireErrors) errors.set(index, deserializeError(error));
+  return { values, errors };
+}
