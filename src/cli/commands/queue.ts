@@ -1,0 +1,103 @@
+/**
+ * `taskmill queue`: a queue's counts (waiting, active, completed, failed, delayed);
+ * `--failed` lists failed jobs with their errors; `retry <id>` / `retry --all-failed`;
+ * `remove <id>`.
+ */
+import type { Command } from 'commander';
+import { openQueueAdmin, type QueueAdmin } from '../../distributed/queue-admin.js';
+import { UsageError } from '../errors.js';
+import { addRedisFlags, connectionFrom, parseWhole } from './redis-flags.js';
+
+type Flags = Record<string, unknown>;
+
+async function withAdmin<T>(flags: Flags, body: (admin: QueueAdmin) => Promise<T>): Promise<T> {
+  const admin = await openQueueAdmin({
+    queue: String(flags.queue),
+    connection: connectionFrom(flags),
+    ...(flags.prefix !== undefined ? { prefix: String(flags.prefix) } : {}),
+  });
+  try {
+    return await body(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Options given on `queue` itself and on its subcommand, the subcommand's winning. */
+function merged(command: Command): Flags {
+  const parent = command.parent?.opts() ?? {};
+  const own = command.opts();
+  const out: Flags = { ...parent };
+  for (const [key, value] of Object.entries(own)) {
+    if (value !== undefined && !(key === 'queue' && value === 'taskmill' && parent.queue !== undefined))
+      out[key] = value;
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  const queue = addRedisFlags(
+    program
+      .command('queue')
+      .description('Show a Redis queue: counts by state; --failed lists failed jobs and their errors'),
+  )
+    .option('--failed', 'list failed jobs with their errors')
+    .option('--limit <n>', 'failed jobs to list', parseWhole('limit'), 50)
+    .option('--json', 'print JSON')
+    .action(async (_flags: Flags, command: Command) => {
+      const flags = command.opts();
+      await withAdmin(flags, async (admin) => {
+        const counts = await admin.counts();
+        const failed = flags.failed === true ? await admin.failed(flags.limit as number) : undefined;
+        if (flags.json === true) {
+          process.stdout.write(`${JSON.stringify(failed === undefined ? { counts } : { counts, failed })}\n`);
+          return;
+        }
+        const lines = [
+          `queue ${String(flags.queue)}: waiting ${counts.waiting}, active ${counts.active}, completed ${counts.completed}, failed ${counts.failed}, delayed ${counts.delayed}`,
+        ];
+        for (const job of failed ?? []) {
+          lines.push(
+            `failed ${job.id} ${job.task} (${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}${job.failedAt ? `, ${job.failedAt.toISOString()}` : ''}): ${job.summary}`,
+          );
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      });
+    });
+
+  addRedisFlags(
+    queue.command('retry [id]').description('run a failed job again (or every failed job with --all-failed)'),
+  )
+    .option('--all-failed', 'retry every failed job')
+    .action(async (id: string | undefined, _flags: Flags, command: Command) => {
+      const flags = merged(command);
+      if ((id === undefined) === (flags.allFailed !== true)) {
+        throw new UsageError('give a job id or --all-failed (not both): taskmill queue retry 42');
+      }
+      await withAdmin(flags, async (admin) => {
+        if (id !== undefined) {
+          await admin.retry(id);
+          process.stdout.write(`job ${id} is waiting to run again\n`);
+        } else {
+          const count = await admin.retryAllFailed();
+          process.stdout.write(`${count} failed job(s) are waiting to run again\n`);
+        }
+      });
+    });
+
+  addRedisFlags(queue.command('remove <id>').description('remove a job that is not running')).action(
+    async (id: string, _flags: Flags, command: Command) => {
+      const flags = merged(command);
+      await withAdmin(flags, async (admin) => {
+        if (!(await admin.remove(id))) {
+          process.stderr.write(
+            `taskmill: no job ${id} to remove on queue ${String(flags.queue)} (or it is running)\n`,
+          );
+          process.exitCode = 1;
+          return;
+        }
+        process.stdout.write(`job ${id} removed\n`);
+      });
+    },
+  );
+}

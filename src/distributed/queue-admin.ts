@@ -1,0 +1,126 @@
+/**
+ * Looking after a queue (`taskmill queue`): counts by state, failed jobs with their errors,
+ * retrying and removing jobs. Errors shown here are decoded from what workers stored.
+ */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { SerializedError } from '../core/error-codec.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { type ConnectionSpec, connect, redisOptions } from './connection.js';
+import { describeFailure, parseFailure } from './failure-codec.js';
+import { validatePrefix, validateQueueName } from './queue-keys.js';
+
+export interface QueueAdminOptions {
+  readonly queue: string;
+  readonly connection?: ConnectionSpec;
+  readonly prefix?: string;
+  readonly connectTimeout?: number;
+}
+
+export interface QueueCounts {
+  /** Ready to run (including prioritized jobs). */
+  readonly waiting: number;
+  readonly active: number;
+  readonly completed: number;
+  readonly failed: number;
+  /** Waiting for their delay or backoff. */
+  readonly delayed: number;
+}
+
+export interface FailedJob {
+  readonly id: string;
+  /** `moduleId#name`. */
+  readonly task: string;
+  readonly attemptsMade: number;
+  readonly failedAt: Date | undefined;
+  /** The task's error as the worker stored it (class name, message, code, stack). */
+  readonly error: SerializedError;
+  /** `Class [code]: message`, for people. */
+  readonly summary: string;
+}
+
+export interface QueueAdmin {
+  counts(): Promise<QueueCounts>;
+  /** Failed jobs, newest first (`limit` of them, default 50). */
+  failed(limit?: number): Promise<FailedJob[]>;
+  /** Puts a failed (or completed) job back to run again. */
+  retry(id: string): Promise<void>;
+  /** Puts every failed job back; returns how many there were. */
+  retryAllFailed(): Promise<number>;
+  /** Removes a job that is not running; false when there was no such job (or it is running). */
+  remove(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function openQueueAdmin(options: QueueAdminOptions): Promise<QueueAdmin> {
+  const name = validateQueueName(options.queue);
+  const prefix = validatePrefix(options.prefix);
+  const client: Redis = await connect(
+    redisOptions(options.connection),
+    `admin:${name}`,
+    options.connectTimeout,
+  );
+  const queue = new Queue(name, { connection: client, prefix });
+  queue.on('error', () => {});
+  const job = async (id: string) => {
+    if (typeof id !== 'string' || id === '')
+      throw new InvalidArgumentError('give a job id, e.g. taskmill queue retry 42');
+    const found = await queue.getJob(id);
+    if (found === undefined) {
+      throw new InvalidArgumentError(
+        `no job ${JSON.stringify(id)} on queue ${name} (finished jobs expire: see keepCompleted/keepFailed)`,
+      );
+    }
+    return found;
+  };
+  return {
+    async counts() {
+      const c = await queue.getJobCounts(
+        'waiting',
+        'prioritized',
+        'active',
+        'completed',
+        'failed',
+        'delayed',
+      );
+      return {
+        waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        completed: c.completed ?? 0,
+        failed: c.failed ?? 0,
+        delayed: c.delayed ?? 0,
+      };
+    },
+    async failed(limit = 50) {
+      const jobs = await queue.getFailed(0, Math.max(0, limit - 1));
+      return jobs.map((j) => ({
+        id: String(j.id),
+        task: j.name,
+        attemptsMade: j.attemptsMade,
+        failedAt: j.finishedOn !== undefined ? new Date(j.finishedOn) : undefined,
+        error: parseFailure(j.failedReason),
+        summary: describeFailure(j.failedReason),
+      }));
+    },
+    async retry(id) {
+      const found = await job(id);
+      const state = await found.getState();
+      if (state !== 'failed' && state !== 'completed') {
+        throw new InvalidArgumentError(`job ${id} is ${state}: only failed or completed jobs can be retried`);
+      }
+      await found.retry(state);
+    },
+    async retryAllFailed() {
+      const before = await queue.getJobCounts('failed');
+      await queue.retryJobs({ state: 'failed', count: 1000 });
+      return before.failed ?? 0;
+    },
+    async remove(id) {
+      return (await queue.remove(id)) === 1;
+    },
+    async close() {
+      await queue.close().catch(() => {});
+      client.disconnect();
+    },
+  };
+}
