@@ -4,9 +4,13 @@
  */
 import type { Command } from 'commander';
 import { register as registerDownload } from './download.js';
+import { register as registerQueue } from './queue.js';
 import { register as registerServeGallery } from './serve-gallery.js';
+import { register as registerWorker } from './worker.js';
 
 export function registerCommands(program: Command): void {
+  registerWorker(program);
+  registerQueue(program);
   // Commands register here, e.g. registerDownload(program).
   registerDownload(program);
   registerServeGallery(program);
