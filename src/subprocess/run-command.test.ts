@@ -76,14 +76,18 @@ describe('runCommand', () => {
   });
 
   it('runs in cwd with env added to the inherited environment (or replacing it)', async () => {
-    const result = await runCommand('sh', ['-c', 'pwd; echo "$GREETING"; echo "${HOME:+has-home}"'], {
-      cwd: scratch,
-      env: { GREETING: 'hello' },
-    });
+    const result = await runCommand(
+      'sh',
+      ['-c', 'pwd; echo "$GREETING"; test -n "$HOME" && echo has-home || echo'],
+      {
+        cwd: scratch,
+        env: { GREETING: 'hello' },
+      },
+    );
     const [pwd, greeting, home] = result.stdout.trimEnd().split('\n');
     assert.equal(realpathSync(pwd ?? ''), realpathSync(scratch));
     assert.equal(greeting, 'hello');
-    assert.equal(home, process.env.HOME ? 'has-home' : '');
+    assert.equal(home ?? '', process.env.HOME ? 'has-home' : '');
     const bare = await runCommand('/bin/sh', ['-c', 'echo "[$HOME]"'], {
       env: { PATH: '/usr/bin:/bin' },
       extendEnv: false,

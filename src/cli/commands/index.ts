@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { register as registerDownload } from './download.js';
 import { register as registerQueue } from './queue.js';
+import { register as registerRun } from './run.js';
 import { register as registerServeGallery } from './serve-gallery.js';
 import { register as registerWorker } from './worker.js';
 
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   // Commands register here, e.g. registerDownload(program).
   registerDownload(program);
   registerServeGallery(program);
+  registerRun(program);
 }
