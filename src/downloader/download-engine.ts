@@ -3,6 +3,7 @@
  * at most a window of items outstanding (memory stays flat whatever the input size), outcomes
  * and byte progress delivered as events, a summary at the end.
  */
+import { readdir } from 'node:fs/promises';
 import { runsInProcess } from '../core/backend-registry.js';
 import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
@@ -40,6 +41,23 @@ function failedFromError(item: DownloadItem, error: unknown): ItemResult {
   };
 }
 
+/** Names in the output folder when the run starts (files, folders, links alike). */
+async function listFolder(outDir: string): Promise<Set<string>> {
+  return new Set(await readdir(outDir));
+}
+
+function skippedResult(item: DownloadItem): ItemResult {
+  return {
+    index: item.index,
+    url: item.url,
+    name: item.name,
+    outcome: 'skipped',
+    bytes: 0,
+    attempts: 0,
+    ms: 0,
+  };
+}
+
 export async function* runDownloads(
   items: AsyncIterable<DownloadItem> | Iterable<DownloadItem>,
   options: EngineOptions,
@@ -65,6 +83,7 @@ export async function* runDownloads(
     const index = event.jobId === undefined ? undefined : indexOfJob.get(event.jobId);
     if (typeof bytes === 'number' && index !== undefined) channel.push({ type: 'bytes', index, bytes });
   });
+  const listing = await listFolder(outDir);
   let outstanding = 0;
   let wakeProducer: (() => void) | undefined;
   let stopped = false;
@@ -75,7 +94,7 @@ export async function* runDownloads(
     if (!producing && settled === submitted) channel.end();
   };
   const producer = (async () => {
-    for await (const item of items) {
+    for await (const listed of items) {
       if (stopped) break;
       while (outstanding >= window && !stopped) {
         await new Promise<void>((resolve) => {
@@ -85,6 +104,15 @@ export async function* runDownloads(
       if (stopped) break;
       outstanding++;
       submitted++;
+      if (listing.has(listed.name)) {
+        settled++;
+        channel.push({ type: 'settled', result: skippedResult(listed) });
+        continue;
+      }
+      const item: DownloadItem = {
+        ...listed,
+        found: listing.has(`${listed.name}.part`) ? 'partial' : 'absent',
+      };
       let job: ReturnType<typeof pool.submit<[DownloadItem, typeof settings], ItemResult>>;
       try {
         job = pool.submit(downloadTasks.downloadFile, item, settings);

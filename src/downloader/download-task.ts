@@ -6,6 +6,7 @@
 import { currentTask, reportProgress, workerContext } from '../core/task-context.js';
 import { fetchFile } from './fetch-file.js';
 import { createDownloaderState, type DownloaderState, isDownloaderState } from './http-state.js';
+import { assertRealFolder } from './safe-name.js';
 import type { DownloadItem, DownloadSettings, ItemResult } from './types.js';
 
 /** States by settings, for workers that never ran the initializer (e.g. a remote worker). */
@@ -17,6 +18,7 @@ function keyOf(settings: DownloadSettings): string {
 
 /** Pool initializer: this worker's HTTP state (Agent with keep-alive, connection cap, rate share). */
 export function setupDownloader(settings: DownloadSettings): DownloaderState {
+  assertRealFolder(settings.outDir);
   const state = createDownloaderState(settings);
   fallbackStates.set(keyOf(settings), state);
   return state;

@@ -17,7 +17,7 @@ import { pathInside } from './safe-name.js';
 import type { DownloadItem, ItemResult } from './types.js';
 
 /** Bytes gathered in memory before one write (small files are written with a single call). */
-const WRITE_BATCH = 1 << 20;
+const WRITE_BATCH = 256 * 1024;
 const FRESH = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 const APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
@@ -80,9 +80,10 @@ async function attempt(
   part: string,
   signal: AbortSignal | undefined,
   onBytes: ProgressSink | undefined,
+  knownAbsent: boolean,
 ): Promise<AttemptOutcome> {
   const settings = state.settings;
-  const offset = await existingSize(part);
+  const offset = knownAbsent ? 0 : await existingSize(part);
   const headers: Record<string, string> = { 'user-agent': settings.userAgent, ...settings.headers };
   if (offset > 0) headers.range = `bytes=${offset}-`;
   const response = await state.dispatcher.request({
@@ -225,10 +226,13 @@ export async function fetchFile(
       );
     }
     final = pathInside(settings.outDir, item.name);
-    const present = await lstat(final).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
+    const present =
+      item.found !== undefined
+        ? undefined
+        : await lstat(final).catch((error: NodeJS.ErrnoException) => {
+            if (error.code === 'ENOENT') return undefined;
+            throw error;
+          });
     if (present !== undefined) {
       return { ...base, outcome: 'skipped', bytes: 0, size: present.size, attempts: 0, ms: ms() };
     }
@@ -266,7 +270,14 @@ export async function fetchFile(
     try {
       await state.bucket.take(signal);
       attempts++;
-      const outcome = await attempt(state, url, part, signal, onBytes);
+      const outcome = await attempt(
+        state,
+        url,
+        part,
+        signal,
+        onBytes,
+        item.found === 'absent' && attempts === 1,
+      );
       written += outcome.written;
       resumedFrom ??= outcome.resumedFrom;
       await rename(part, pathInside(settings.outDir, item.name));

@@ -96,8 +96,8 @@ export class UnsafePathError extends Error {
 }
 
 /**
- * The path of `name` inside `outDir` (a real path), refusing anything that would land elsewhere:
- * `name` must be a single component and the folder it resolves into must be `outDir` itself.
+ * The path of `name` inside `outDir` (a real path, checked once per worker with
+ * assertRealFolder), refusing anything that would land elsewhere: `name` must be one component.
  */
 export function pathInside(outDir: string, name: string): string {
   if (
@@ -111,10 +111,19 @@ export function pathInside(outDir: string, name: string): string {
     throw new UnsafePathError(`refusing unsafe file name ${JSON.stringify(name.slice(0, 80))}`);
   }
   const path = join(outDir, name);
-  if (dirname(path) !== outDir || basename(path) !== name || realpathSync(dirname(path)) !== outDir) {
+  if (dirname(path) !== outDir || basename(path) !== name) {
     throw new UnsafePathError(
       `refusing ${JSON.stringify(name.slice(0, 80))}: it would land outside ${outDir}`,
     );
   }
   return path;
+}
+
+/** Throws unless `outDir` is its own real path (no symlink in it), so names joined to it stay inside. */
+export function assertRealFolder(outDir: string): void {
+  if (realpathSync(outDir) !== outDir) {
+    throw new UnsafePathError(
+      `the output folder ${outDir} is not a real path (it resolves elsewhere); give its real path`,
+    );
+  }
 }

@@ -7,6 +7,11 @@ export interface DownloadItem {
   readonly name: string;
   /** Position in the input, for reports. */
   readonly index: number;
+  /**
+   * What the caller found in the output folder when it listed it: `absent` (neither NAME nor
+   * NAME.part; the worker need not look), `partial` (a NAME.part to resume). Omitted: the worker looks.
+   */
+  readonly found?: 'absent' | 'partial';
 }
 
 /** Settings every worker needs; plain data so they cross to threads, processes and Redis. */
