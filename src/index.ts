@@ -58,3 +58,35 @@ export {
   type ParallelResults,
   parallel,
 } from './parallel/parallel.js';
+// Subprocesses: run external commands (no shell), alone or many at once.
+export type { CommandResult } from './subprocess/command-result.js';
+export {
+  CommandAbortedError,
+  CommandFailedError,
+  CommandNotFoundError,
+  CommandStartError,
+  CommandStoppedError,
+  CommandTimeoutError,
+  OutputLimitError,
+} from './subprocess/errors.js';
+export { type RunOptions, runCommand } from './subprocess/run-command.js';
+export {
+  type EachOutcome,
+  type RunEachOptions,
+  type RunEachSummary,
+  runEach,
+} from './subprocess/run-each.js';
+export { type CommandSpec, type RunManyOptions, runMany } from './subprocess/run-many.js';
+// Sync primitives: a joinable queue, locks and semaphores for async code, and a lock and
+// counters over shared memory for worker threads (pass `.handle`, rebuild with `.from()`).
+export { AtomicCounter, type AtomicCounterHandle } from './sync/atomic-counter.js';
+export {
+  LockNotHeldError,
+  QueueClosedError,
+  TaskDoneTooManyError,
+  WaitAbortedError,
+} from './sync/errors.js';
+export { JoinableQueue, type JoinableQueueOptions, type WaitOptions } from './sync/joinable-queue.js';
+export { Lock } from './sync/lock.js';
+export { type AcquireOptions, type Release, Semaphore } from './sync/semaphore.js';
+export { SharedLock, type SharedLockHandle } from './sync/shared-lock.js';
