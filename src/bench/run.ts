@@ -9,6 +9,7 @@ import { CORE_SCENARIO_MODULES } from './core/scenarios/index.js';
 import { parseBenchOptions, USAGE } from './harness/cli-options.js';
 import { BenchUsageError } from './harness/errors.js';
 import { type ExternalSuiteResult, runExternalSuites } from './harness/external-suites.js';
+import { scenariosIn } from './harness/find-scenario.js';
 import { describeMachine } from './harness/machine.js';
 import { oneLine } from './harness/one-line.js';
 import { runScenario, type ScenarioRuns } from './harness/run-scenario.js';
@@ -50,18 +51,19 @@ async function main(): Promise<number> {
   const started = performance.now();
   const results: { runs: ScenarioRuns; rows: SummaryRow[] }[] = [];
   for (const moduleUrl of CORE_SCENARIO_MODULES) {
-    const scenario = await loadScenario(moduleUrl);
-    if (scenario === undefined || !selected(scenario, options.only)) continue;
-    progress(`${scenario.id}: ${scenario.contenders.length} contenders x ${options.runs} runs`);
-    const runs = await runScenario(scenario, moduleUrl, {
-      runs: options.runs,
-      quick: options.quick,
-      onRun: (label, run, total) => progress(`  ${scenario.id} / ${label}: run ${run}/${total}`),
-    });
-    const rows = summarize(runs);
-    results.push({ runs, rows });
-    print('');
-    print(renderScenario(scenario, runs.params, rows));
+    for (const scenario of await loadScenarios(moduleUrl)) {
+      if (!selected(scenario, options.only)) continue;
+      progress(`${scenario.id}: ${scenario.contenders.length} contenders x ${options.runs} runs`);
+      const runs = await runScenario(scenario, moduleUrl, {
+        runs: options.runs,
+        quick: options.quick,
+        onRun: (label, run, total) => progress(`  ${scenario.id} / ${label}: run ${run}/${total}`),
+      });
+      const rows = summarize(runs);
+      results.push({ runs, rows });
+      print('');
+      print(renderScenario(scenario, runs.params, rows));
+    }
   }
 
   const external: ExternalSuiteResult[] = await runExternalSuites(
@@ -71,7 +73,9 @@ async function main(): Promise<number> {
 
   const seconds = (performance.now() - started) / 1000;
   print('');
-  print(`total time: ${seconds.toFixed(0)} s`);
+  print(
+    `total time: ${seconds.toFixed(0)} s; load at end: ${describeMachine().loadAverage.join(' ')} (1/5/15 min)`,
+  );
 
   if (options.json !== undefined) {
     const raw = {
@@ -101,13 +105,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-async function loadScenario(moduleUrl: string): Promise<Scenario<unknown> | undefined> {
+async function loadScenarios(moduleUrl: string): Promise<Scenario<unknown>[]> {
   try {
-    const module = (await import(moduleUrl)) as { scenario?: Scenario<unknown> };
-    return module.scenario;
+    return scenariosIn((await import(moduleUrl)) as Record<string, unknown>);
   } catch (error) {
     print(`\n## ${shortPath(moduleUrl)}\nerror: could not load the scenario: ${oneLine(error)}`);
-    return undefined;
+    return [];
   }
 }
 

@@ -33,6 +33,13 @@ export const PEER_LABELS: Record<PeerKind, string> = {
   'workerpool-process': 'workerpool process',
 };
 
+/** Loads the peer's library, so that a measurement can start after the import. */
+export async function preloadPeer(kind: PeerKind): Promise<void> {
+  if (kind.startsWith('piscina')) await import('piscina');
+  else if (kind.startsWith('tinypool')) await import('tinypool');
+  else await import('workerpool');
+}
+
 export async function openPeer(kind: PeerKind, workers: number): Promise<PeerPool> {
   switch (kind) {
     case 'piscina':

@@ -1,10 +1,9 @@
-/** The core suite, in the order it runs. Each module exports `scenario` (see harness/types.ts). */
+/** The core suite, in the order it runs. Each module exports one or more scenarios (see harness/types.ts). */
 export const CORE_SCENARIO_MODULES: readonly string[] = [
   'tiny-tasks.js',
   'cpu-bound.js',
   'big-payloads.js',
   'startup.js',
   'queued-memory.js',
-  'auto-backend-sleep.js',
-  'auto-backend-cpu.js',
+  'auto-backend.js',
 ].map((file) => new URL(`./${file}`, import.meta.url).href);
