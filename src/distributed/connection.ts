@@ -115,7 +115,13 @@ export async function connect(options: RedisOptions, purpose: string, startTimeo
     );
   } catch (error) {
     client.disconnect();
-    throw explainConnectError(error ?? lastError, where, options);
+    // ioredis often rejects with "Connection is closed"; the reason (WRONGPASS…) came as an event.
+    const vague = !(error instanceof Error) || /Connection is closed/i.test(error.message);
+    const reason =
+      lastError instanceof Error && (vague || /WRONGPASS|NOAUTH|NOPERM/.test(lastError.message))
+        ? lastError
+        : error;
+    throw explainConnectError(reason ?? lastError, where, options);
   }
   // From here on, errors are reconnects: logged by the owner, never thrown at random.
   client.off('error', onError);

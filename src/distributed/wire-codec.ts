@@ -158,8 +158,19 @@ function decode(tree: unknown, depth: number): unknown {
       );
     case 'set':
       return new Set((v as unknown[]).map((item) => decode(item, depth + 1)));
-    case 'obj':
-      return decode(v, depth + 1);
+    case 'obj': {
+      // An object that owns a `$tm` key: its keys are plain keys, whatever they are named.
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v as object)) {
+        Object.defineProperty(out, key, {
+          value: decode((v as Record<string, unknown>)[key], depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    }
     default:
       throw new InvalidArgumentError(
         `unknown tag ${JSON.stringify(node[TAG])} in payload: is the sender a newer taskmill?`,
