@@ -1,35 +1,38 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
+import { Pool } from '../core/pool.js';
+import { tasks } from '../core/task.js';
 import { AtomicCounter } from './atomic-counter.js';
 import { LockNotHeldError, WaitAbortedError } from './errors.js';
 import { balanceOf, newBank } from './fixtures/bank-tasks.js';
 import { SharedLock } from './shared-lock.js';
 
-const entry = new URL('./fixtures/run-in-thread.js', import.meta.url);
+type BankTasks = typeof import('./fixtures/bank-tasks.js');
+const bankTasks = tasks<BankTasks>(new URL('./fixtures/bank-tasks.js', import.meta.url));
 
-/** Runs `name(...args)` of the bank task module in a real worker thread. */
-async function inThread(name: string, ...args: unknown[]): Promise<unknown> {
-  const worker = new Worker(entry, { workerData: { name, args } });
+/**
+ * A fresh pool of two real worker threads, so the two tasks run on different threads at once.
+ * The timeout is only a safety net: if both ever landed on one thread, the handshake would wait
+ * forever; the test would then fail instead of hanging.
+ */
+async function withTwoThreads<R>(fn: (pool: Pool) => Promise<R>): Promise<R> {
+  const pool = new Pool({ backend: 'threads', workers: 2, timeout: 30_000 });
   try {
-    const [result] = (await Promise.race([
-      once(worker, 'message'),
-      once(worker, 'error').then(([error]) => Promise.reject(error)),
-    ])) as [unknown];
-    return result;
+    return await fn(pool);
   } finally {
-    await worker.terminate();
+    await pool.terminate();
   }
 }
 
 async function bankAcrossThreads(rounds: number, lock?: SharedLock): Promise<number> {
   const bank = newBank();
   const common = { bank, rounds, ...(lock ? { lock: lock.handle } : {}) };
-  await Promise.all([
-    inThread('depositRounds', { ...common, who: 0 }),
-    inThread('depositRounds', { ...common, who: 1 }),
-  ]);
+  await withTwoThreads((pool) =>
+    Promise.all([
+      pool.apply(bankTasks.depositRounds, { ...common, who: 0 }),
+      pool.apply(bankTasks.depositRounds, { ...common, who: 1 }),
+    ]),
+  );
   return balanceOf(bank);
 }
 
@@ -109,10 +112,12 @@ describe('SharedLock across worker threads', () => {
 describe('AtomicCounter', () => {
   it('two threads add without a lock and lose nothing', async () => {
     const counter = new AtomicCounter();
-    await Promise.all([
-      inThread('countUp', counter.handle, 100_000),
-      inThread('countUp', counter.handle, 100_000),
-    ]);
+    await withTwoThreads((pool) =>
+      Promise.all([
+        pool.apply(bankTasks.countUp, counter.handle, 100_000),
+        pool.apply(bankTasks.countUp, counter.handle, 100_000),
+      ]),
+    );
     assert.equal(counter.get(), 200_000);
   });
 
