@@ -4,7 +4,14 @@
  */
 
 // Core: tasks, the pool, jobs, errors.
-export type { Backend, BackendName, ExecRequest, ExecResult } from './core/backend.js';
+export type {
+  Backend,
+  BackendName,
+  EnqueueOptions,
+  ExecRequest,
+  ExecResult,
+  RemoteJob,
+} from './core/backend.js';
 export {
   InvalidArgumentError,
   JobLostError,
@@ -41,6 +48,12 @@ export {
   workerContext,
 } from './core/task-context.js';
 export { move } from './core/transfer.js';
+// Distributed: the redis backend's worker (`taskmill worker`) and queue admin (`taskmill queue`).
+export { PayloadTooLargeError, RedisConnectionError } from './distributed/errors.js';
+export { openQueueAdmin, startWorker } from './distributed/public.js';
+export type { FailedJob, QueueAdmin, QueueAdminOptions, QueueCounts } from './distributed/queue-admin.js';
+export type { TaskModuleSpec } from './distributed/task-allow-list.js';
+export type { RedisWorker, WorkerOptions } from './distributed/worker.js';
 // Downloader: the seeds' gallery downloader and crawler, and the stand-in server they are tested against.
 export { type DownloadInput, type DownloadSource, download } from './downloader/download.js';
 export { DownloadSourceError, OutputFolderError } from './downloader/errors.js';
