@@ -83,12 +83,15 @@ export async function startGalleryServer(options: GalleryServerOptions = {}): Pr
     sendText(res, 404, 'text/plain', 'not found\n');
   };
 
-  const server = createServer({ keepAliveTimeout: 30_000, noDelay: true }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendText(res, 500, 'text/plain', `server error: ${String(error)}\n`);
-      else res.destroy();
-    });
-  });
+  const server = createServer(
+    { keepAliveTimeout: 30_000, noDelay: true, maxHeaderSize: 128 * 1024 },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) sendText(res, 500, 'text/plain', `server error: ${String(error)}\n`);
+        else res.destroy();
+      });
+    },
+  );
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
