@@ -4,11 +4,11 @@ import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
 import { AtomicCounter } from './atomic-counter.js';
 import { LockNotHeldError, WaitAbortedError } from './errors.js';
-import { balanceOf, newBank } from './fixtures/bank-tasks.js';
+import { balanceOf, newBank } from '../examples/tasks/bank-tasks.js';
 import { SharedLock } from './shared-lock.js';
 
-type BankTasks = typeof import('./fixtures/bank-tasks.js');
-const bankTasks = tasks<BankTasks>(new URL('./fixtures/bank-tasks.js', import.meta.url));
+type BankTasks = typeof import('../examples/tasks/bank-tasks.js');
+const bankTasks = tasks<BankTasks>(new URL('../examples/tasks/bank-tasks.js', import.meta.url));
 
 /**
  * A fresh pool of two real worker threads, so the two tasks run on different threads at once.
