@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
+import { balanceOf, newBank } from '../examples/tasks/bank-tasks.js';
 import { AtomicCounter } from './atomic-counter.js';
 import { LockNotHeldError, WaitAbortedError } from './errors.js';
-import { balanceOf, newBank } from '../examples/tasks/bank-tasks.js';
 import { SharedLock } from './shared-lock.js';
 
 type BankTasks = typeof import('../examples/tasks/bank-tasks.js');
