@@ -3,6 +3,7 @@
  * add one import and one line below per command.
  */
 import type { Command } from 'commander';
+import { register as registerCrawl } from './crawl.js';
 import { register as registerDownload } from './download.js';
 import { register as registerQueue } from './queue.js';
 import { register as registerRun } from './run.js';
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   registerWorker(program);
   registerQueue(program);
   // Commands register here, e.g. registerDownload(program).
+  registerCrawl(program);
   registerDownload(program);
   registerServeGallery(program);
   registerRun(program);
