@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,42 +11,12 @@ import {
   CommandTimeoutError,
   OutputLimitError,
 } from './errors.js';
+import { isRunning, makeFifo } from './fixtures/process-state.js';
 import { runCommand } from './run-command.js';
 import { runMany } from './run-many.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'taskmill-subprocess-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const PF_EXITING = 0x4;
-
-/**
- * Whether `pid` is a live process. A process that is exiting (its pipes may already be closed)
- * or a zombie waiting to be reaped counts as gone.
- */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const state = fields[0];
-    const flags = Number(fields[6]);
-    return state !== 'Z' && state !== 'X' && (flags & PF_EXITING) === 0;
-  } catch {
-    return false;
-  }
-}
-
-let fifoCount = 0;
-/** A named pipe: the test blocks reading it until the command writes, with no timing involved. */
-function makeFifo(): string {
-  const path = join(scratch, `fifo-${++fifoCount}`);
-  execFileSync('mkfifo', [path]);
-  return path;
-}
 
 describe('runCommand', () => {
   it('collects stdout, stderr, exit code and duration (subprocess.call)', async () => {
@@ -124,7 +93,7 @@ describe('runCommand', () => {
   });
 
   it('an abort kills the whole process tree, grandchildren included', async () => {
-    const fifo = makeFifo();
+    const fifo = makeFifo(scratch);
     const controller = new AbortController();
     // sh starts a grandchild (sleep) that would outlive a kill of sh alone, and keep the pipes open.
     const running = runCommand('sh', ['-c', 'sleep 30 & echo $! > "$1"; wait', 'sh', fifo], {
@@ -142,7 +111,7 @@ describe('runCommand', () => {
   });
 
   it('a timeout kills the tree too, even when the command ignores SIGTERM', async () => {
-    const fifo = makeFifo();
+    const fifo = makeFifo(scratch);
     const running = runCommand('sh', ['-c', 'trap "" TERM; sleep 30 & echo $! > "$1"; wait', 'sh', fifo], {
       timeout: 200,
       killGrace: 50,

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { isRunning, makeFifo } from '../../subprocess/fixtures/process-state.js';
 import { runCommand } from '../../subprocess/run-command.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -136,5 +139,26 @@ describe('taskmill run', { concurrency: 4 }, () => {
       assert.equal(status, 2, `${cases[i]?.join(' ')} → ${stderr}`);
       assert.match(stderr, /taskmill: /);
     });
+  });
+
+  it('Ctrl-C (SIGINT) kills the running commands with everything they started, then exits 130', async () => {
+    const fifo = makeFifo(scratch);
+    const cli = spawn(
+      process.execPath,
+      [main, 'run', '--', 'sh', '-c', 'sleep 30 & echo $! > "$1"; wait', 'sh', '{}', ':::', fifo],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = once(cli, 'close'); // after exit and after its output is fully read
+    const grandchild = Number((await readFile(fifo, 'utf8')).trim());
+    assert.ok(isRunning(grandchild));
+    cli.kill('SIGINT');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 130);
+    assert.match(stderr, /interrupted; running commands were killed/);
+    assert.equal(isRunning(grandchild), false, `grandchild ${grandchild} must be gone`);
   });
 });
