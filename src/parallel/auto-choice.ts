@@ -1,9 +1,11 @@
 /**
  * `backend: 'auto'`: measure the first tasks, then choose. I/O-bound work (a task that mostly
  * waits) runs on the event loop with high concurrency; CPU-bound work runs on worker threads,
- * one per core. The probe runs a few items at once in this thread and compares the CPU time
- * they used with the wall time they took: waiting tasks overlap and use little CPU, busy ones
- * keep the thread's CPU at ~100% and block the event loop while they run.
+ * one per core. The probe runs a few items at once in this thread and measures how busy the
+ * event loop was (its utilization: the share of wall time spent running code rather than
+ * waiting for I/O) and the CPU time used against the wall time. Waiting tasks overlap and
+ * leave the loop idle; busy ones keep it running. Utilization decides, because it stays
+ * right on a loaded machine, where a busy task gets less CPU than wall time.
  */
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -18,14 +20,21 @@ export interface AutoChoice {
   readonly reason: string;
   /** CPU time divided by wall time during the probe (0..1 for one thread). */
   readonly cpuRatio: number;
+  /** Event-loop utilization during the probe (0..1): share of time spent running code. */
+  readonly loopUtilization: number;
   /** Mean wall time of one probed task, in ms. */
   readonly perTaskMs: number;
   /** Largest event-loop delay seen during the probe, in ms. */
   readonly loopDelayMs: number;
 }
 
-/** CPU share above which work counts as CPU-bound. */
-const CPU_BOUND_RATIO = 0.5;
+/**
+ * Work counts as CPU-bound when the event loop was mostly busy AND the process used a fair
+ * share of a core. The CPU bar is low because on a loaded machine a busy task gets less CPU
+ * than wall time; it filters out loops made busy by something else (a collection, a teardown).
+ */
+const CPU_BOUND_UTILIZATION = 0.5;
+const CPU_BOUND_MIN_CPU = 0.2;
 /** Below this much estimated total work, starting workers costs more than it saves. */
 const TINY_TOTAL_MS = 15;
 
@@ -48,19 +57,22 @@ export async function probeAndChoose<A, R>(
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const cpuBefore = process.cpuUsage();
+  const eluBefore = performance.eventLoopUtilization();
   const started = performance.now();
   const settled = await Promise.allSettled(items.map((item) => run(item)));
   const wallMs = Math.max(performance.now() - started, 0.001);
   const cpu = process.cpuUsage(cpuBefore);
+  const loopUtilization = performance.eventLoopUtilization(eluBefore).utilization;
   delay.disable();
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const cpuRatio = Math.min(1, cpuMs / wallMs);
   const perTaskMs = wallMs / Math.max(1, items.length);
   const loopDelayMs = delay.max / 1e6;
   const cores = availableParallelism();
-  const measured = `probe of ${items.length} task(s): ${(cpuRatio * 100).toFixed(0)}% CPU over ${wallMs.toFixed(1)} ms wall, event-loop delay up to ${loopDelayMs.toFixed(1)} ms`;
+  const measured = `probe of ${items.length} task(s): event loop ${(loopUtilization * 100).toFixed(0)}% busy, ${(cpuRatio * 100).toFixed(0)}% CPU over ${wallMs.toFixed(1)} ms wall, loop delay up to ${loopDelayMs.toFixed(1)} ms`;
+  const common = { cpuRatio, loopUtilization, perTaskMs, loopDelayMs };
 
-  if (cpuRatio < CPU_BOUND_RATIO) {
+  if (loopUtilization < CPU_BOUND_UTILIZATION || cpuRatio < CPU_BOUND_MIN_CPU) {
     const concurrency = jobs ?? 64;
     return {
       settled,
@@ -68,9 +80,7 @@ export async function probeAndChoose<A, R>(
         backend: 'async',
         jobs: concurrency,
         reason: `I/O-bound (${measured}): tasks mostly wait, so they overlap on the event loop, ${concurrency} at a time`,
-        cpuRatio,
-        perTaskMs,
-        loopDelayMs,
+        ...common,
       },
     };
   }
@@ -81,9 +91,7 @@ export async function probeAndChoose<A, R>(
         backend: 'sequential',
         jobs: 1,
         reason: `CPU-bound (${measured}), but the task is a plain function, which cannot move to worker threads: export it from a module and pass its task reference to use ${cores} cores`,
-        cpuRatio,
-        perTaskMs,
-        loopDelayMs,
+        ...common,
       },
     };
   }
@@ -94,9 +102,7 @@ export async function probeAndChoose<A, R>(
         backend: 'sequential',
         jobs: 1,
         reason: `CPU-bound but tiny (${measured}; about ${(remaining * perTaskMs).toFixed(1)} ms of work left): starting workers would cost more than it saves`,
-        cpuRatio,
-        perTaskMs,
-        loopDelayMs,
+        ...common,
       },
     };
   }
@@ -107,9 +113,7 @@ export async function probeAndChoose<A, R>(
       backend: 'threads',
       jobs: workers,
       reason: `CPU-bound (${measured}): only more cores help, so ${workers} worker thread(s), one per core`,
-      cpuRatio,
-      perTaskMs,
-      loopDelayMs,
+      ...common,
     },
   };
 }
