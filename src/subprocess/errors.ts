@@ -78,7 +78,7 @@ export class OutputLimitError extends CommandStoppedError {
   constructor(result: CommandResult, stream: 'stdout' | 'stderr', maxBuffer: number) {
     super(
       'ERR_TASKMILL_OUTPUT_LIMIT',
-      `${result.display} wrote more than ${maxBuffer} bytes to ${stream} and was killed; raise maxBuffer or have it write to a file`,
+      `${result.display} wrote more than ${maxBuffer} bytes to ${stream} and was killed; raise the limit (maxBuffer, or --max-output for taskmill run) or have it write to a file`,
       result,
     );
     this.stream = stream;
