@@ -11,13 +11,13 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
 import type { PageResult, PageSettings } from './crawl-task.js';
-import { checkUrl } from './download.js';
 import { runDownloads } from './download-engine.js';
 import { DEFAULT_SELECTORS, type PageSelectors } from './list-page-parser.js';
 import { type DownloadOptions, resolveRun } from './options.js';
 import { prepareOutputFolder } from './output-folder.js';
 import { extensionOfUrl, NameRegistry, nameFromUrl, sanitizeFileName } from './safe-name.js';
 import type { DownloadEvent, DownloadItem, DownloadSummary } from './types.js';
+import { checkUrl } from './urls.js';
 
 const crawlTasks = tasks<typeof import('./crawl-task.js')>(new URL('./crawl-task.js', import.meta.url));
 

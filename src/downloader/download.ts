@@ -12,6 +12,9 @@ import { type DownloadOptions, resolveRun } from './options.js';
 import { prepareOutputFolder } from './output-folder.js';
 import { NameRegistry, nameFromUrl, sanitizeFileName } from './safe-name.js';
 import type { DownloadEvent, DownloadItem, DownloadSummary } from './types.js';
+import { checkUrl } from './urls.js';
+
+export { checkUrl } from './urls.js';
 
 /** A URL, or a URL with the file name to save it under (the name is sanitized). */
 export type DownloadInput = string | { readonly url: string; readonly name?: string };
@@ -23,24 +26,6 @@ export type DownloadSource =
 
 function isImgur(source: DownloadSource): source is { readonly imgur: ImgurSource } {
   return typeof source === 'object' && source !== null && 'imgur' in source;
-}
-
-/** Throws InvalidArgumentError unless `url` is an absolute http(s) URL. */
-export function checkUrl(url: unknown): string {
-  if (typeof url !== 'string')
-    throw new InvalidArgumentError(`a download URL must be a string, got ${typeof url}`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidArgumentError(
-      `"${url.slice(0, 200)}" is not a valid URL: give absolute http:// or https:// URLs`,
-    );
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InvalidArgumentError(`"${url.slice(0, 200)}" is not an http:// or https:// URL`);
-  }
-  return url;
 }
 
 async function* toItems(

@@ -4,8 +4,9 @@ import { request } from 'undici';
 import { classifyError } from './attempt-errors.js';
 import { DownloadSourceError } from './errors.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
+import { DEFAULT_IMGUR_API } from './urls.js';
 
-export const DEFAULT_IMGUR_API = 'https://api.imgur.com/3/gallery/';
+export { DEFAULT_IMGUR_API } from './urls.js';
 
 export interface ImgurSource {
   /** Your application's client id (the CLI reads IMGUR_CLIENT_ID). */

@@ -1,14 +1,13 @@
 /** `taskmill crawl`: the two-stage crawler over paginated list pages (page workers, picture workers). */
 import type { Command } from 'commander';
 import { addDownloadFlags, downloadOptionsFrom, wholeNumber } from '../../downloader/console/common-flags.js';
-import { runToConsole } from '../../downloader/console/run-to-console.js';
 import type { CrawlEvent } from '../../downloader/crawl.js';
-import { crawl } from '../../downloader/crawl.js';
-import { DEFAULT_SELECTORS } from '../../downloader/list-page-parser.js';
 import type { DownloadEvent } from '../../downloader/types.js';
 import { UsageError } from '../errors.js';
 
 const DOUTULA = 'https://www.doutula.com/photo/list/?page={page}';
+/** The parser's defaults (list-page-parser.ts), repeated here so help does not load cheerio. */
+const DEFAULT_SELECTORS = { image: 'img[data-original]', urlAttributes: ['data-original', 'src'], name: 'p' };
 
 /** `1-1655`, `7` or `1-` (until a page has no pictures). */
 export function parsePages(value: string): { first: number; last: number | undefined } {
@@ -43,6 +42,9 @@ export function register(program: Command): void {
     );
   addDownloadFlags(command).action(async (flags: Record<string, unknown>) => {
     const { first, last } = parsePages(flags.pages as string);
+    // Loaded on use, so that `taskmill --help` and other commands start fast.
+    const { crawl } = await import('../../downloader/crawl.js');
+    const { runToConsole } = await import('../../downloader/console/run-to-console.js');
     const failedPages: { page: number; url: string; reason: string }[] = [];
     const events = crawl({
       ...downloadOptionsFrom(flags),

@@ -2,9 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { addDownloadFlags, downloadOptionsFrom } from '../../downloader/console/common-flags.js';
-import { runToConsole } from '../../downloader/console/run-to-console.js';
-import { checkUrl, type DownloadSource, download } from '../../downloader/download.js';
-import { DEFAULT_IMGUR_API } from '../../downloader/imgur-source.js';
+import type { DownloadSource } from '../../downloader/download.js';
+import { checkUrl, DEFAULT_IMGUR_API } from '../../downloader/urls.js';
 import { UsageError } from '../errors.js';
 
 async function readLines(path: string): Promise<string[]> {
@@ -58,6 +57,9 @@ export function register(program: Command): void {
       if (list.length === 0) throw new UsageError(`--input ${flags.input as string} has no URLs`);
       source = list;
     }
+    // Loaded on use, so that `taskmill --help` and other commands start fast.
+    const { download } = await import('../../downloader/download.js');
+    const { runToConsole } = await import('../../downloader/console/run-to-console.js');
     process.exitCode = await runToConsole(download(source, downloadOptionsFrom(flags)), {
       label: 'download',
       ...(flags.report !== undefined ? { report: flags.report as string } : {}),

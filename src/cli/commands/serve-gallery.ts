@@ -1,7 +1,7 @@
 /** `taskmill serve-gallery`: runs the stand-in gallery server until interrupted. */
 import { type Command, Option } from 'commander';
 import { GalleryServerOptionError } from '../../gallery-server/options.js';
-import { startGalleryServer } from '../../gallery-server/server.js';
+import type { GalleryServer } from '../../gallery-server/server.js';
 import { UsageError } from '../errors.js';
 
 function parseNumber(name: string): (value: string) => number {
@@ -51,7 +51,8 @@ export function register(program: Command): void {
     .addOption(new Option('--no-ranges', 'ignore Range requests (always 200)'))
     .addOption(new Option('--no-checksums', 'do not send Digest: md5=… headers'))
     .action(async (flags: Record<string, unknown>) => {
-      let server: Awaited<ReturnType<typeof startGalleryServer>>;
+      const { startGalleryServer } = await import('../../gallery-server/server.js');
+      let server: GalleryServer;
       try {
         server = await startGalleryServer({
           port: flags.port as number,
