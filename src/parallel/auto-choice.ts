@@ -34,7 +34,7 @@ export interface AutoChoice {
  * than wall time; it filters out loops made busy by something else (a collection, a teardown).
  */
 const CPU_BOUND_UTILIZATION = 0.5;
-const CPU_BOUND_MIN_CPU = 0.2;
+const CPU_BOUND_MIN_CPU = 0.1;
 /** Below this much estimated total work, starting workers costs more than it saves. */
 const TINY_TOTAL_MS = 15;
 

@@ -45,7 +45,7 @@ describe('parallel()', () => {
 
   it('auto runs a waiting task on the event loop and says why', async () => {
     const choices: AutoChoice[] = [];
-    const results = await parallel(range(30), t.sleepThenEcho, {
+    const results = await parallel(range(30), t.longSleepThenEcho, {
       backend: 'auto',
       onEvent: (event) => {
         if (event.type === 'choice') choices.push(event.choice);
@@ -58,8 +58,8 @@ describe('parallel()', () => {
   });
 
   it('auto runs a CPU loop on worker threads, one per core', async () => {
-    const results = await parallel(range(40), t.fibOf25, { backend: 'auto' });
-    assert.deepEqual([...results], range(40));
+    const results = await parallel(range(12), t.fibOf32, { backend: 'auto' });
+    assert.deepEqual([...results], range(12));
     assert.equal(results.choice?.backend, 'threads');
     assert.equal(results.choice?.jobs, availableParallelism());
     assert.match(String(results.choice?.reason), /CPU-bound/);
