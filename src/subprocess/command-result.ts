@@ -1,11 +1,11 @@
-/** What a finished (or stopped) command produced. */
-export interface CommandResult {
+/** What a finished (or stopped) command produced; output is text unless `encoding: 'buffer'` was asked. */
+export interface CommandResult<Output extends string | Buffer = string> {
   readonly command: string;
   readonly args: readonly string[];
   /** The command line for messages, e.g. `sh -c 'exit 3'` (quoted for reading, never run). */
   readonly display: string;
-  readonly stdout: string;
-  readonly stderr: string;
+  readonly stdout: Output;
+  readonly stderr: Output;
   /** Exit status, or null when the process was killed by a signal. */
   readonly exitCode: number | null;
   /** The signal that killed the process, or null. */

@@ -39,9 +39,9 @@ export class CommandStartError extends TaskmillError {
 /** Base of the errors that end a running command early; `result` holds what it printed until then. */
 export abstract class CommandStoppedError extends TaskmillError {
   /** Output gathered before the command was stopped, its exit code/signal and duration. */
-  readonly result: CommandResult;
+  readonly result: CommandResult<string | Buffer>;
 
-  constructor(code: string, message: string, result: CommandResult, cause?: unknown) {
+  constructor(code: string, message: string, result: CommandResult<string | Buffer>, cause?: unknown) {
     super(code, message, { cause });
     this.result = result;
   }
@@ -51,7 +51,7 @@ export abstract class CommandStoppedError extends TaskmillError {
 export class CommandTimeoutError extends CommandStoppedError {
   readonly timeout: number;
 
-  constructor(result: CommandResult, timeout: number) {
+  constructor(result: CommandResult<string | Buffer>, timeout: number) {
     super(
       'ERR_TASKMILL_COMMAND_TIMEOUT',
       `${result.display} timed out after ${timeout} ms and was killed with every process it started; raise the timeout if it needs longer`,
@@ -63,7 +63,7 @@ export class CommandTimeoutError extends CommandStoppedError {
 
 /** The command's AbortSignal fired; it and every process it started were killed. */
 export class CommandAbortedError extends CommandStoppedError {
-  constructor(result: CommandResult, reason: unknown) {
+  constructor(result: CommandResult<string | Buffer>, reason: unknown) {
     const why =
       reason instanceof Error ? `: ${reason.message}` : reason === undefined ? '' : `: ${String(reason)}`;
     super('ERR_TASKMILL_COMMAND_ABORTED', `${result.display} was aborted${why}`, result, reason);
@@ -75,7 +75,7 @@ export class OutputLimitError extends CommandStoppedError {
   readonly stream: 'stdout' | 'stderr';
   readonly maxBuffer: number;
 
-  constructor(result: CommandResult, stream: 'stdout' | 'stderr', maxBuffer: number) {
+  constructor(result: CommandResult<string | Buffer>, stream: 'stdout' | 'stderr', maxBuffer: number) {
     super(
       'ERR_TASKMILL_OUTPUT_LIMIT',
       `${result.display} wrote more than ${maxBuffer} bytes to ${stream} and was killed; raise the limit (maxBuffer, or --max-output for taskmill run) or have it write to a file`,
@@ -88,10 +88,10 @@ export class OutputLimitError extends CommandStoppedError {
 
 /** `check: true` and the command exited with a non-zero status or died from a signal. */
 export class CommandFailedError extends CommandStoppedError {
-  constructor(result: CommandResult) {
+  constructor(result: CommandResult<string | Buffer>) {
     const how =
       result.signal !== null ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
-    const tail = lastLine(result.stderr);
+    const tail = lastLine(result.stderr.toString());
     super('ERR_TASKMILL_COMMAND_FAILED', `${result.display} ${how}${tail ? `: ${tail}` : ''}`, result);
   }
 }

@@ -37,6 +37,17 @@ describe('runCommand', () => {
     assert.equal(bytes.stdout.trim(), '1000');
   });
 
+  it("encoding: 'buffer' keeps binary output byte for byte", async () => {
+    const result = await runCommand('sh', ['-c', 'printf "\\377\\000\\001"; printf "\\376" >&2'], {
+      encoding: 'buffer',
+    });
+    assert.deepEqual([...result.stdout], [0xff, 0x00, 0x01]);
+    assert.deepEqual([...result.stderr], [0xfe]);
+    const input = Buffer.from([0, 200, 255, 10]);
+    const echoed = await runCommand('cat', [], { input, encoding: 'buffer' });
+    assert.deepEqual(echoed.stdout, input);
+  });
+
   it('passes arguments as they are: no shell, so no injection', async () => {
     const hostile = '$(echo pwned); echo injected > /dev/stderr';
     const result = await runCommand('printf', ['%s', hostile]);

@@ -49,6 +49,8 @@ export interface RunOptions {
   readonly check?: boolean;
   /** Milliseconds between SIGTERM and SIGKILL when stopping a command. Default 2000. */
   readonly killGrace?: number;
+  /** 'utf8' (default): stdout and stderr as text. 'buffer': the exact bytes, for binary output. */
+  readonly encoding?: 'utf8' | 'buffer';
 }
 
 const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
@@ -59,23 +61,43 @@ type Stop =
   | { kind: 'abort'; reason: unknown }
   | { kind: 'output'; stream: 'stdout' | 'stderr' };
 
-export async function runCommand(
+export function runCommand(
+  command: string,
+  args?: readonly string[],
+  options?: RunOptions & { readonly encoding?: 'utf8' },
+): Promise<CommandResult>;
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunOptions & { readonly encoding: 'buffer' },
+): Promise<CommandResult<Buffer>>;
+export function runCommand(
   command: string,
   args: readonly string[] = [],
   options: RunOptions = {},
-): Promise<CommandResult> {
+): Promise<CommandResult<string | Buffer>> {
+  return runAny(command, args, options);
+}
+
+/** @internal runCommand without the overloads: output is text or bytes as `options.encoding` says. */
+export async function runAny(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<CommandResult<string | Buffer>> {
   validate(command, args, options);
   const display = displayCommand(command, args);
   const maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
   const killGrace = options.killGrace ?? DEFAULT_KILL_GRACE;
   const { signal } = options;
   const env = options.extendEnv === false ? { ...options.env } : { ...process.env, ...options.env };
-  const notStarted = (): CommandResult => ({
+  const asBytes = options.encoding === 'buffer';
+  const notStarted = (): CommandResult<string | Buffer> => ({
     command,
     args,
     display,
-    stdout: '',
-    stderr: '',
+    stdout: asBytes ? Buffer.alloc(0) : '',
+    stderr: asBytes ? Buffer.alloc(0) : '',
     exitCode: null,
     signal: null,
     durationMs: 0,
@@ -85,7 +107,7 @@ export async function runCommand(
   if (options.cwd !== undefined) await assertDirectory(options.cwd);
 
   const started = performance.now();
-  return new Promise<CommandResult>((resolve, reject) => {
+  return new Promise<CommandResult<string | Buffer>>((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(command, [...args], {
@@ -158,12 +180,12 @@ export async function runCommand(
         );
         return;
       }
-      const result: CommandResult = {
+      const result: CommandResult<string | Buffer> = {
         command,
         args,
         display,
-        stdout: out.text(),
-        stderr: err.text(),
+        stdout: asBytes ? out.bytes() : out.bytes().toString('utf8'),
+        stderr: asBytes ? err.bytes() : err.bytes().toString('utf8'),
         exitCode,
         signal: exitSignal,
         durationMs: performance.now() - started,
@@ -201,8 +223,8 @@ class Collector {
     return true;
   }
 
-  text(): string {
-    return Buffer.concat(this.#chunks).toString('utf8');
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks);
   }
 }
 
@@ -229,6 +251,9 @@ function validate(command: string, args: readonly string[], options: RunOptions)
     throw new InvalidArgumentError(
       `killGrace must be zero or a positive number of ms, got ${options.killGrace}`,
     );
+  }
+  if (options.encoding !== undefined && options.encoding !== 'utf8' && options.encoding !== 'buffer') {
+    throw new InvalidArgumentError(`encoding must be 'utf8' or 'buffer', got ${String(options.encoding)}`);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('signal must be an AbortSignal');

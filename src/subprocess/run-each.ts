@@ -8,14 +8,14 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { Semaphore } from '../sync/semaphore.js';
 import type { CommandResult } from './command-result.js';
 import { fillTemplate } from './command-template.js';
-import { type RunOptions, runCommand } from './run-command.js';
+import { type RunOptions, runAny } from './run-command.js';
 
 export interface EachOutcome {
   readonly index: number;
   readonly input: string;
   readonly command: string;
   readonly args: readonly string[];
-  readonly outcome: PromiseSettledResult<CommandResult>;
+  readonly outcome: PromiseSettledResult<CommandResult<string | Buffer>>;
 }
 
 export interface RunEachOptions {
@@ -39,7 +39,7 @@ export interface RunEachSummary {
 }
 
 /** Failed = did not start, was stopped, or exited non-zero / by a signal. */
-export function isFailure(outcome: PromiseSettledResult<CommandResult>): boolean {
+export function isFailure(outcome: PromiseSettledResult<CommandResult<string | Buffer>>): boolean {
   return outcome.status === 'rejected' || outcome.value.exitCode !== 0;
 }
 
@@ -112,7 +112,7 @@ export async function runEach(
     }
     const { command, args } = fillTemplate(template, input);
     const runOptions: RunOptions = { ...options.command, ...(signal ? { signal } : {}) };
-    runCommand(command, args, runOptions)
+    runAny(command, args, runOptions)
       .then(
         (value) => settle({ index, input, command, args, outcome: { status: 'fulfilled', value } }),
         (reason: unknown) => settle({ index, input, command, args, outcome: { status: 'rejected', reason } }),

@@ -11,7 +11,8 @@ import { type RunOptions, runCommand } from './run-command.js';
 export interface CommandSpec {
   readonly command: string;
   readonly args?: readonly string[];
-  readonly options?: RunOptions;
+  /** Options for this command; output is text (use runCommand with encoding 'buffer' for bytes). */
+  readonly options?: Omit<RunOptions, 'encoding'>;
 }
 
 export interface RunManyOptions {
@@ -51,7 +52,10 @@ export async function runMany(
   );
 }
 
-function withSignal(options: RunOptions | undefined, signal: AbortSignal | undefined): RunOptions {
+function withSignal(
+  options: Omit<RunOptions, 'encoding'> | undefined,
+  signal: AbortSignal | undefined,
+): Omit<RunOptions, 'encoding'> {
   if (signal === undefined) return options ?? {};
   const own = options?.signal;
   return { ...options, signal: own === undefined ? signal : AbortSignal.any([own, signal]) };

@@ -63,6 +63,18 @@ describe('taskmill run', { concurrency: 4 }, () => {
     assert.equal(stdout, '<one>\n<two words>\n<three>\n');
   });
 
+  it('passes binary output through byte for byte', async () => {
+    const result = await runCommand(
+      process.execPath,
+      [main, 'run', '--', 'sh', '-c', 'printf "\\377\\000$1"', 'sh', ':::', 'a', 'b'],
+      {
+        encoding: 'buffer',
+      },
+    );
+    assert.equal(result.exitCode, 0);
+    assert.deepEqual([...result.stdout], [0xff, 0x00, 0x61, 0xff, 0x00, 0x62]);
+  });
+
   it('never lets an input reach a shell: hostile inputs stay single, literal arguments', async () => {
     const hostile = ['$(touch pwned1)', '; touch pwned2', '`touch pwned3`', "' && touch pwned4 '"];
     const { stdout, status } = await taskmill(['run', '--', 'printf', '%s|', '{}', ':::', ...hostile]);

@@ -106,6 +106,7 @@ async function runCommandPerInput(words: readonly string[], flags: RunFlags): Pr
       command: {
         ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
         ...(flags.maxOutput !== undefined ? { maxBuffer: flags.maxOutput } : {}),
+        encoding: 'buffer', // pass output through byte for byte (it may be binary)
       },
       onOutcome: (each) => (outputClosed ? undefined : printOutcome(each)),
     });
@@ -128,9 +129,9 @@ async function* stdinLines(): AsyncGenerator<string> {
   for await (const line of lines) if (line.length > 0) yield line;
 }
 
-async function write(stream: Writable, text: string): Promise<void> {
-  if (text.length === 0) return;
-  if (!stream.write(text)) await once(stream, 'drain');
+async function write(stream: Writable, data: string | Buffer): Promise<void> {
+  if (data.length === 0) return;
+  if (!stream.write(data)) await once(stream, 'drain');
 }
 
 async function printOutcome(each: EachOutcome): Promise<void> {
