@@ -27,6 +27,11 @@ export interface RunEachOptions {
   readonly command?: Omit<RunOptions, 'input' | 'signal'>;
   /** Aborting kills what runs and starts nothing more. */
   readonly signal?: AbortSignal;
+  /**
+   * Most inputs started but not yet handed over (running, or finished and waiting for an
+   * earlier one). Bounds memory when one early command is slow. Default max(64, jobs × 8).
+   */
+  readonly window?: number;
   /** Receives outcomes in input order; a returned promise is awaited before the next one. */
   readonly onOutcome: (outcome: EachOutcome) => void | Promise<void>;
 }
@@ -54,7 +59,10 @@ export async function runEach(
   if (template.length === 0)
     throw new InvalidArgumentError('no command given: put it after --, e.g. -- gzip -k {}');
   const keepGoing = options.keepGoing ?? true;
-  const window = Math.max(64, jobs * 8);
+  const window = options.window ?? Math.max(64, jobs * 8);
+  if (!(Number.isInteger(window) && window >= jobs)) {
+    throw new InvalidArgumentError(`window must be an integer of at least jobs (${jobs}), got ${window}`);
+  }
   const slots = new Semaphore(jobs);
   const finished = new Map<number, EachOutcome>();
   const failed: EachOutcome[] = [];
