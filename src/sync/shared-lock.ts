@@ -12,6 +12,9 @@
  * `acquireSync()` blocks the thread (Atomics.wait) and is meant for worker threads; on the
  * main thread it would freeze the event loop, so use `await acquire()` there (Atomics.waitAsync).
  *
+ * Shared memory exists only between threads of one process: use it with the `threads` backend
+ * (and the main thread), not with `processes` or `redis`, whose workers get a copy.
+ *
  * State of the Int32 slot: 0 free, 1 held, 2 held and someone may be sleeping on it (the
  * classic futex mutex: the releaser wakes a sleeper only when there may be one).
  */
