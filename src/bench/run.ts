@@ -11,6 +11,7 @@ import { BenchUsageError } from './harness/errors.js';
 import { type ExternalSuiteResult, runExternalSuites } from './harness/external-suites.js';
 import { scenariosIn } from './harness/find-scenario.js';
 import { describeMachine } from './harness/machine.js';
+import { toMarkdown } from './harness/markdown-report.js';
 import { oneLine } from './harness/one-line.js';
 import { runScenario, type ScenarioRuns } from './harness/run-scenario.js';
 import { renderScenario } from './harness/scenario-table.js';
@@ -29,7 +30,12 @@ async function main(): Promise<number> {
     throw error;
   }
   if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
+    const ids: string[] = [];
+    for (const moduleUrl of CORE_SCENARIO_MODULES)
+      for (const s of await loadScenarios(moduleUrl)) ids.push(s.id);
+    process.stdout.write(
+      `${USAGE}\n\nscenarios: ${ids.join(', ')} (then the download and redis suites, if built)\n`,
+    );
     return 0;
   }
 
@@ -77,6 +83,10 @@ async function main(): Promise<number> {
     `total time: ${seconds.toFixed(0)} s; load at end: ${describeMachine().loadAverage.join(' ')} (1/5/15 min)`,
   );
 
+  if (options.markdown !== undefined) {
+    await writeFile(options.markdown, toMarkdown(report));
+    progress(`report saved to ${options.markdown}`);
+  }
   if (options.json !== undefined) {
     const raw = {
       machine,
@@ -116,11 +126,15 @@ async function loadScenarios(moduleUrl: string): Promise<Scenario<unknown>[]> {
 
 function selected(scenario: Scenario<unknown>, only: readonly string[]): boolean {
   if (only.length === 0) return true;
-  const text = `${scenario.id} ${scenario.title}`.toLowerCase();
-  return only.some((s) => text.includes(s));
+  const id = scenario.id.toLowerCase();
+  return only.some((s) => id.includes(s));
 }
 
+/** Everything printed to stdout, for --markdown. */
+const report: string[] = [];
+
 function print(line: string): void {
+  report.push(line);
   process.stdout.write(`${line}\n`);
 }
 

@@ -25,7 +25,8 @@ export interface ChildRunRequest {
 
 export function runInChild(request: ChildRunRequest): Promise<RunRecord> {
   installExitHook();
-  return new Promise((resolve) => {
+  const started = performance.now();
+  return new Promise<RunRecord>((resolve) => {
     const child = spawn(
       process.execPath,
       [ENTRY, request.moduleUrl, request.scenarioId, request.contenderId, JSON.stringify(request.params)],
@@ -46,7 +47,7 @@ export function runInChild(request: ChildRunRequest): Promise<RunRecord> {
       settled = true;
       clearTimeout(limitTimer);
       clearTimeout(graceTimer);
-      resolve(record);
+      resolve({ ...record, wallMs: performance.now() - started });
     };
     const limitTimer = setTimeout(() => {
       memory?.stop();

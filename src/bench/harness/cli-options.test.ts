@@ -10,6 +10,7 @@ describe('parseBenchOptions', () => {
       quick: false,
       only: [],
       json: undefined,
+      markdown: undefined,
       help: false,
     });
   });

@@ -10,6 +10,8 @@ export interface BenchOptions {
   readonly only: readonly string[];
   /** Where to save the raw results as JSON. */
   readonly json: string | undefined;
+  /** Where to save the report as Markdown (the tables in a code block). */
+  readonly markdown: string | undefined;
   readonly help: boolean;
 }
 
@@ -17,14 +19,16 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/r
 
   --runs N        runs per contender, each in a fresh child process; figures are medians (default 5)
   --quick         1 run and smaller sizes: checks the suite works, figures are rough
-  --only S        only scenarios whose id or title contains S (repeat, or comma-separate, for several)
+  --only S        only scenarios whose id contains S (repeat, or comma-separate, for several)
   --json FILE     also save every raw run as JSON
+  --markdown FILE also save the report as Markdown (e.g. docs/benchmarks.md)
   --help          this text`;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let runs: number | undefined;
   let quick = false;
   let json: string | undefined;
+  let markdown: string | undefined;
   let help = false;
   const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -54,6 +58,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       case '--json':
         json = value();
         break;
+      case '--markdown':
+        markdown = value();
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -62,7 +69,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         throw new BenchUsageError(`unknown option ${JSON.stringify(arg)}`);
     }
   }
-  return { runs: runs ?? (quick ? 1 : 5), quick, only, json, help };
+  return { runs: runs ?? (quick ? 1 : 5), quick, only, json, markdown, help };
 }
 
 function splitOnce(arg: string): [string, string] {

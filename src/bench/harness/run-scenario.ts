@@ -2,14 +2,21 @@
  * Runs every contender of a scenario `runs` times, each run in a fresh child process.
  * Runs are interleaved (run 1 of every contender, then run 2…) so that a change in the
  * machine's load during the scenario falls on every contender alike. A contender whose first
- * run fails is not run again.
+ * run fails is not run again; one that has used up the scenario's time budget stops after its
+ * third run.
  */
 import { runInChild } from './child-run.js';
 import type { Contender, RunRecord, Scenario } from './types.js';
 
+const DEFAULT_BUDGET_MS = 60_000;
+/** Runs a contender always gets (when asked for that many), whatever the budget. */
+const MIN_RUNS = 3;
+
 export interface ContenderRuns {
   readonly contender: Contender<unknown>;
   readonly runs: RunRecord[];
+  /** Set when the time budget cut the runs short. */
+  budgetCut?: boolean;
 }
 
 export interface ScenarioRuns {
@@ -36,6 +43,10 @@ export async function runScenario(
   for (let run = 1; run <= options.runs; run++) {
     for (const entry of contenders) {
       if (run > 1 && entry.runs[0]?.error !== undefined) continue;
+      if (run > MIN_RUNS && spentMs(entry.runs) >= (scenario.budgetMs ?? DEFAULT_BUDGET_MS)) {
+        entry.budgetCut = true;
+        continue;
+      }
       options.onRun?.(entry.contender.label, run, options.runs);
       entry.runs.push(
         await runInChild({
@@ -49,4 +60,10 @@ export async function runScenario(
     }
   }
   return { scenario, moduleUrl, params, contenders };
+}
+
+function spentMs(runs: readonly RunRecord[]): number {
+  let total = 0;
+  for (const run of runs) total += run.wallMs ?? 0;
+  return total;
 }

@@ -45,13 +45,14 @@ export function summarize(result: ScenarioRuns): SummaryRow[] {
   const labels = new Map(result.contenders.map(({ contender }) => [contender.id, contender.label]));
   const better = (a: number, b: number) => (scenario.higherIsBetter ? a > b : a < b);
 
-  return result.contenders.map(({ contender, runs }) => {
+  return result.contenders.map(({ contender, runs, budgetCut }) => {
     const ok = runs.filter((r) => r.error === undefined);
     const values = ok.map(figure).filter(isNumber);
     const own = medians.get(contender.id);
     const notes = unique(runs.map((r) => r.note).filter((n): n is string => n !== undefined));
     const failed = runs.length - ok.length;
     if (failed > 0 && ok.length > 0) notes.push(`${failed} of ${runs.length} runs failed`);
+    if (budgetCut) notes.push(`${runs.length} runs (time budget)`);
 
     let peerLabel: string | undefined;
     let ratio: number | undefined;

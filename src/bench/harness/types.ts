@@ -53,6 +53,12 @@ export interface Scenario<P = unknown> {
   params(quick: boolean): P;
   /** Longest one run may take before it is stopped, in ms. */
   readonly timeoutMs: number;
+  /**
+   * Time budget per contender, in ms of child wall time (default 60 s): once its runs have
+   * taken this long, a contender gets no more runs beyond the third. Keeps slow peers from
+   * stretching the suite; the table says when it applied.
+   */
+  readonly budgetMs?: number;
   readonly contenders: readonly Contender<P>[];
 }
 
@@ -63,5 +69,7 @@ export interface RunRecord {
   readonly note?: string;
   /** Peak RSS of the child and all its descendants, in MiB. */
   readonly peakRssMiB?: number;
+  /** Wall time of the whole child process as the runner saw it (start to exit), in ms. */
+  readonly wallMs?: number;
   readonly error?: string;
 }
