@@ -40,7 +40,7 @@ export interface PoolOptions {
   readonly queue?: string;
   /** redis backend: Redis key prefix (default `bull`, BullMQ's, so its tools see the queue). */
   readonly prefix?: string;
-  /** redis backend: jobs this pool keeps on the queue at once (default 2,000). */
+  /** redis backend: jobs this pool keeps on the queue at once (default 5,000). */
   readonly inFlight?: number;
   /** redis backend: largest encoded arguments or result, in bytes (default 5 MiB). */
   readonly maxPayloadBytes?: number;

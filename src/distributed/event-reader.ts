@@ -16,11 +16,13 @@ export class EventReader {
   readonly #client: Redis;
   readonly #key: string;
   readonly #onEvent: (event: QueueEvent) => void;
+  readonly #wanted: ReadonlySet<string>;
   #lastId = '0-0';
   #closed = false;
   #loop: Promise<void> | undefined;
 
-  constructor(client: Redis, key: string, onEvent: (event: QueueEvent) => void) {
+  constructor(client: Redis, key: string, wanted: readonly string[], onEvent: (event: QueueEvent) => void) {
+    this.#wanted = new Set(wanted);
     this.#client = client;
     this.#key = key;
     this.#onEvent = onEvent;
@@ -56,6 +58,8 @@ export class EventReader {
       for (const [, entries] of reply) {
         for (const [id, list] of entries) {
           this.#lastId = id;
+          // Most events (added, waiting, active…) concern nobody here: skip them unparsed.
+          if (list[0] === 'event' && !this.#wanted.has(list[1] as string)) continue;
           const fields: Record<string, string> = {};
           for (let i = 0; i + 1 < list.length; i += 2) fields[list[i] as string] = list[i + 1] as string;
           try {

@@ -29,6 +29,7 @@ import { cancelChannel, eventsKey, jobKey, validatePrefix, validateQueueName } f
 import { checkPayloadSize, decodeValue, encodeValue, type Json } from './wire-codec.js';
 
 export const DEFAULT_MAX_PAYLOAD = 5 * 1024 * 1024;
+const WANTED_EVENTS = ['completed', 'failed', 'progress', 'removed'];
 
 /** Job data as it sits in Redis. */
 export interface JobData {
@@ -89,7 +90,7 @@ export class RedisBackend implements Backend {
     this.queueName = validateQueueName(options.queue ?? 'taskmill');
     this.prefix = validatePrefix(options.prefix);
     this.#redis = redisOptions(options.connection as ConnectionSpec | undefined);
-    this.slots = positive('inFlight', options.inFlight, 2000);
+    this.slots = positive('inFlight', options.inFlight, 5000);
     this.parallelism = this.slots;
     this.#maxPayload = positive('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD);
     this.#lostInterval = positive('lostJobCheckInterval', options.lostJobCheckInterval, 5000);
@@ -107,8 +108,11 @@ export class RedisBackend implements Backend {
     readerClient.on('error', () => {});
     this.#queue = new Queue(this.queueName, { connection: this.#client, prefix: this.prefix });
     this.#queue.on('error', () => {});
-    this.#reader = new EventReader(readerClient, eventsKey(this.prefix, this.queueName), (event) =>
-      this.#onEvent(event),
+    this.#reader = new EventReader(
+      readerClient,
+      eventsKey(this.prefix, this.queueName),
+      WANTED_EVENTS,
+      (event) => this.#onEvent(event),
     );
     await this.#reader.start();
     // After a reconnect, look for jobs that did not survive (Redis restarted empty) at once.

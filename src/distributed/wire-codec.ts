@@ -178,11 +178,35 @@ function decode(tree: unknown, depth: number): unknown {
   }
 }
 
-/** Throws PayloadTooLargeError when the JSON text of `tree` exceeds `limit` bytes; returns its size. */
-export function checkPayloadSize(tree: Json, limit: number, what: string): number {
+/**
+ * Throws PayloadTooLargeError when the JSON text of `tree` exceeds `limit` bytes. A cheap upper
+ * bound is tried first, so small payloads (most jobs) are never stringified just to be measured.
+ */
+export function checkPayloadSize(tree: Json, limit: number, what: string): void {
+  if (upperBound(tree, limit, 0) <= limit) return;
   const size = Buffer.byteLength(JSON.stringify(tree));
   if (size > limit) throw new PayloadTooLargeError(what, size, limit);
-  return size;
+}
+
+/** At least the JSON size in bytes (a UTF-16 unit is at most 6 bytes escaped); stops past `limit`. */
+function upperBound(tree: Json, limit: number, depth: number): number {
+  if (tree === null || typeof tree !== 'object') {
+    return typeof tree === 'string' ? tree.length * 6 + 2 : 24;
+  }
+  if (depth > MAX_DEPTH + 4) return Number.POSITIVE_INFINITY;
+  let total = 2;
+  if (Array.isArray(tree)) {
+    for (const item of tree) {
+      total += upperBound(item, limit, depth + 1) + 1;
+      if (total > limit) return total;
+    }
+    return total;
+  }
+  for (const key of Object.keys(tree)) {
+    total += key.length * 6 + 3 + upperBound(tree[key] as Json, limit, depth + 1) + 1;
+    if (total > limit) return total;
+  }
+  return total;
 }
 
 export type { Json };

@@ -17,6 +17,7 @@ import { hostname } from 'node:os';
 import { type Job as BullJob, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { InvalidArgumentError, TaskAbortedError, UnknownTaskError } from '../core/errors.js';
+import type { Job } from '../core/job.js';
 import { Pool } from '../core/pool.js';
 import type { TaskRef } from '../core/task.js';
 import { type ConnectionSpec, connect, describeConnection, redisOptions } from './connection.js';
@@ -75,7 +76,6 @@ export interface RedisWorker {
   handBack(): void;
 }
 
-const HAND_BACK = Symbol('taskmill.handBack');
 let workerCount = 0;
 
 export async function startWorker(options: WorkerOptions): Promise<RedisWorker> {
@@ -112,21 +112,20 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(initializer !== undefined ? { initializer, initializerArgs: options.initializerArgs ?? [] } : {}),
   });
-  const running = new Map<string, AbortController>();
+  /** Jobs running now, by id: their local job (to cancel) and whether they are being handed back. */
+  const running = new Map<string, { job: Job<unknown> | undefined; handBack: boolean }>();
   let processed = 0;
 
-  const processor = async (job: BullJob, _token?: string, bullSignal?: AbortSignal): Promise<Json> => {
-    const controller = new AbortController();
+  // Two parameters, not three: BullMQ then makes no AbortController per job (cancelling goes
+  // through our own channel and the local pool).
+  const processor = async (job: BullJob, token?: string): Promise<Json> => {
     const jobId = job.id ?? '';
-    running.set(jobId, controller);
-    const onBullAbort = () => controller.abort(new TaskAbortedError(String(job.name), bullSignal?.reason));
-    bullSignal?.addEventListener('abort', onBullAbort, { once: true });
+    const entry: { job: Job<unknown> | undefined; handBack: boolean } = { job: undefined, handBack: false };
+    running.set(jobId, entry);
     try {
       const { ref, args, timeout } = readJob(job, allowList, maxPayload);
-      const submitted = pool.submit(
-        ref.with({ signal: controller.signal, ...(timeout !== undefined ? { timeout } : {}) }),
-        ...args,
-      );
+      const submitted = pool.submit(timeout !== undefined ? ref.with({ timeout }) : ref, ...args);
+      entry.job = submitted;
       submitted.onProgress((update) => {
         job.updateProgress(encodeValue(update, 'progress') as object).catch(() => {});
       });
@@ -135,15 +134,14 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
       checkPayloadSize(encoded, maxPayload, `the result of ${ref.id}`);
       return encoded;
     } catch (error) {
-      if (controller.signal.reason === HAND_BACK) {
-        await job.moveToWait(_token);
+      if (entry.handBack) {
+        await job.moveToWait(token);
         throw new WaitingError();
       }
       throw toBullError(error);
     } finally {
       processed++;
       running.delete(jobId);
-      bullSignal?.removeEventListener('abort', onBullAbort);
     }
   };
 
@@ -171,9 +169,16 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
     if (!Array.isArray(ids)) return;
     for (const jobId of ids) {
       if (typeof jobId !== 'string') continue;
-      running.get(jobId)?.abort(new TaskAbortedError(`job ${jobId}`, 'cancelled by the caller'));
+      running.get(jobId)?.job?.cancel('cancelled by the caller');
     }
   });
+
+  const handBackAll = () => {
+    for (const entry of running.values()) {
+      entry.handBack = true;
+      entry.job?.cancel('the worker is stopping: the job goes back to the queue');
+    }
+  };
 
   const runLoop = worker
     .run()
@@ -190,9 +195,7 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
     get processed() {
       return processed;
     },
-    handBack() {
-      for (const controller of running.values()) controller.abort(HAND_BACK);
-    },
+    handBack: handBackAll,
     close() {
       closing ??= (async () => {
         log(`worker ${id}: stopping; ${running.size} job(s) in flight`);
@@ -203,7 +206,7 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
             finished,
             new Promise<void>((resolve) => {
               timer = setTimeout(() => {
-                for (const controller of running.values()) controller.abort(HAND_BACK);
+                handBackAll();
                 resolve();
               }, graceMs);
             }),
