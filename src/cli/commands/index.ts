@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { register as registerCrawl } from './crawl.js';
+import { register as registerDemo } from './demo.js';
 import { register as registerDownload } from './download.js';
 import { register as registerQueue } from './queue.js';
 import { register as registerRun } from './run.js';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerQueue(program);
   // Commands register here, e.g. registerDownload(program).
   registerCrawl(program);
+  registerDemo(program);
   registerDownload(program);
   registerServeGallery(program);
   registerRun(program);

@@ -1,0 +1,41 @@
+/** `taskmill demo` end to end, small: two tables, every backend, redis skipped with a note, one line of advice. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli } from '../testing/cli-runner.js';
+
+describe('taskmill demo', () => {
+  it('prints the download and CPU tables for every backend and one line of advice', async () => {
+    const result = await runCli([
+      'demo',
+      '--images',
+      '6',
+      '--image-size',
+      '1000',
+      '--latency',
+      '0',
+      '--sequential-subset',
+      '3',
+      '--workers',
+      '2',
+      '--cpu-tasks',
+      '2',
+      '--fib',
+      '15',
+      '--redis',
+      'redis://127.0.0.1:1',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const out = result.stdout;
+    assert.match(out, /sequential\s+[\d.]+\s+1\.0x\s+[\d.]+\s+extrapolated from 3 images/);
+    for (const backend of ['async', 'threads', 'processes']) {
+      assert.equal(
+        out.match(new RegExp(`^${backend}\\s+[\\d.]+\\s+[\\d.]+x\\s+[\\d.]+`, 'gm'))?.length,
+        2,
+        backend,
+      );
+    }
+    assert.match(out, /^redis\s+-\s+-\s+-\s+skipped: no Redis server at redis:\/\/127\.0\.0\.1:1$/m);
+    assert.equal(out.match(/^Advice: /gm)?.length, 1);
+    assert.equal(result.stderr, '');
+  });
+});
