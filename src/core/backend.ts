@@ -43,6 +43,11 @@ export interface ExecResult {
   readonly values: unknown[];
   /** Item index -> error, only for items that failed (undefined when none failed). */
   readonly errors?: Map<number, Error>;
+  /**
+   * Milliseconds the request actually ran, when the backend knows it (workers that pipeline
+   * requests: excludes the time a request waited behind others). Map batching sizes on it.
+   */
+  readonly busyMs?: number;
 }
 
 /** The data a worker sends back for a batch (also the wire format of threads and processes). */

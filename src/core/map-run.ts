@@ -250,7 +250,7 @@ export class MapRun {
       },
       done: (result) => {
         this.#entries.delete(entry);
-        this.#measure(performance.now() - startedAt, items.length);
+        this.#measure(result.busyMs ?? performance.now() - startedAt, items.length);
         this.#deliver(firstIndex, items.length, result);
       },
       fail: (error) => {

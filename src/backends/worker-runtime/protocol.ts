@@ -1,7 +1,14 @@
 /**
- * The messages a pool and its workers (threads or child processes) exchange. Tuples rather
- * than objects keep each message small and cheap to clone; one message carries every request
- * issued in the same tick, and one reply carries every result finished in one go.
+ * The messages a pool and its workers (threads or child processes) exchange. Both directions
+ * are flat arrays, so that one message carries every request issued in the same tick (or every
+ * result finished in one go) with no object per request:
+ *
+ * - `run` carries, per request: id, task number, firstIndex, flags, then either the items (one
+ *   value) or, for a single call (FLAG_SINGLE), the number of arguments and the arguments
+ *   themselves, inline. A task is named once per worker by a `TaskDefinition` sent along
+ *   with its first request.
+ * - `done` carries DONE_FIELDS values per request: id, how it ended, payload, item errors, and
+ *   the milliseconds the request ran (excluding any wait in the worker's queue).
  */
 import type { SerializedError } from '../../core/error-codec.js';
 import type { ProgressUpdate } from '../../core/task-context.js';
@@ -10,17 +17,13 @@ import type { ProgressUpdate } from '../../core/task-context.js';
 export const FLAG_TIMED = 1;
 /** `items` is a Float64Array holding one number argument per item. */
 export const FLAG_PACKED = 2;
+/** The request has one item, whose arguments follow inline (count first). */
+export const FLAG_SINGLE = 4;
 
-/** One request: [id, module URL, export name, task name, items, firstIndex, flags]. */
-export type WireCall = [
-  id: number,
-  module: string,
-  name: string,
-  taskName: string,
-  items: readonly (readonly unknown[])[] | Float64Array,
-  firstIndex: number,
-  flags: number,
-];
+/** Fields before the items (or the argument count) of a request in a `run` message. */
+export const RUN_HEADER = 4;
+/** [task number, module URL, export name, task name]. */
+export type TaskDefinition = [key: number, module: string, name: string, taskName: string];
 
 export interface WorkerSetup {
   /** The initializer task, or null. */
@@ -30,30 +33,26 @@ export interface WorkerSetup {
 
 export type ParentMessage =
   | [kind: 'init', setup: WorkerSetup]
-  | [kind: 'run', calls: WireCall[]]
+  | [kind: 'run', definitions: TaskDefinition[] | null, calls: unknown[]]
   | [kind: 'abort', id: number, reason: SerializedError]
   | [kind: 'close'];
 
-/** How a request ended in the worker. */
+export const DONE_FIELDS = 5;
+/** Payload: the results array; errors: [item index, error][] or null. */
 export const DONE_VALUES = 0;
-/** `values` is a Float64Array (every result was a number). */
+/** Payload: a Float64Array of the results (every result was a number). */
 export const DONE_PACKED = 1;
-/** The request as a whole failed (its task module could not load): `values` holds the error. */
-export const DONE_FAILED = 2;
+/** Payload: the only item's result. */
+export const DONE_ONE = 2;
+/** The request as a whole failed (its task module could not load): payload is the error. */
+export const DONE_FAILED = 3;
 /** The request was cancelled before it started and was not run. */
-export const DONE_SKIPPED = 3;
-
-export type WireDone = [
-  id: number,
-  how: number,
-  values: unknown[] | Float64Array | SerializedError | null,
-  errors: [index: number, error: SerializedError][] | undefined,
-];
+export const DONE_SKIPPED = 4;
 
 export type WorkerMessage =
   /** The initializer finished: the worker takes requests. */
   | [kind: 'ready']
-  | [kind: 'done', results: WireDone[]]
+  | [kind: 'done', results: unknown[]]
   /** A request with a timeout started (the parent arms its timer from here). */
   | [kind: 'started', id: number]
   | [kind: 'progress', id: number, index: number, update: ProgressUpdate]

@@ -3,10 +3,11 @@
  * runs them one request at a time in arrival order, and sends results back in batches.
  *
  * Synchronous tasks run in a tight loop with no promise per item; the loop turns asynchronous
- * only when a task returns a promise. Results finished in one go leave in one message, flushed
- * at least every millisecond so a long batch does not hold finished results back.
+ * only when a task returns a promise. Results are sent once the requests at hand are done
+ * (after any further message already waiting has been read), and at least every millisecond
+ * while a long run of requests goes on, so finished results are not held back.
  */
-import { deserializeError, serializeError } from '../../core/error-codec.js';
+import { deserializeError, type SerializedError, serializeError } from '../../core/error-codec.js';
 import {
   type ProgressUpdate,
   runInScope,
@@ -17,14 +18,16 @@ import { loadTaskFunction, type TaskFunction } from '../../core/task-loader.js';
 import { isMoved } from '../../core/transfer.js';
 import {
   DONE_FAILED,
+  DONE_ONE,
   DONE_PACKED,
   DONE_SKIPPED,
   DONE_VALUES,
   FLAG_PACKED,
+  FLAG_SINGLE,
   FLAG_TIMED,
   type ParentMessage,
-  type WireCall,
-  type WireDone,
+  RUN_HEADER,
+  type TaskDefinition,
   type WorkerMessage,
   type WorkerSetup,
 } from './protocol.js';
@@ -38,19 +41,35 @@ export interface WorkerTransport {
   readonly canTransfer: boolean;
 }
 
-/** Results are flushed at least this often while a batch of requests runs. */
+/** Results are flushed at least this often while a run of requests goes on. */
 const FLUSH_EVERY_MS = 1;
 /** Fewer results than this are sent as a plain array. */
 const PACK_MIN = 16;
 
-type Thenable = PromiseLike<unknown>;
+interface TaskEntry {
+  readonly module: string;
+  readonly name: string;
+  readonly taskName: string;
+  fn: TaskFunction | undefined;
+}
 
-function isThenable(value: unknown): value is Thenable {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+/** One request being run: what an asynchronous item needs to carry on where it stopped. */
+interface Running {
+  readonly id: number;
+  readonly fn: TaskFunction;
+  readonly items: unknown;
+  readonly flags: number;
+  readonly count: number;
+  readonly firstIndex: number;
+  readonly scope: CallScope;
+  readonly startedAt: number;
+  values: unknown[] | undefined;
+  single: unknown;
+  /** Whether the task returned a plain value (so the rest of the batch can run in a tight loop). */
+  synchronous: boolean;
+  /** A promise an item of a tight loop returned. */
+  pending: unknown;
+  errors: [number, SerializedError][] | null;
 }
 
 class CallScope implements TaskScope {
@@ -77,28 +96,46 @@ class CallScope implements TaskScope {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 
-  readonly progress = (update: ProgressUpdate): void => {
+  progress(update: ProgressUpdate): void {
     this.#loop.sendProgress(this.#id, this.index, update);
-  };
+  }
 }
 
-interface QueuedCall {
-  readonly wire: WireCall;
-  cancelled: boolean;
+const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {}) as unknown;
+
+/** The argument list of item `i` of a request. */
+function argumentsOf(running: Running, i: number): unknown[] {
+  if ((running.flags & FLAG_SINGLE) !== 0) return running.items as unknown[];
+  if ((running.flags & FLAG_PACKED) !== 0) return [(running.items as Float64Array)[i]];
+  return (running.items as unknown[][])[i] as unknown[];
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 export class WorkerLoop {
   readonly #transport: WorkerTransport;
-  #queue: (QueuedCall | undefined)[] = [];
+  readonly #tasks = new Map<number, TaskEntry>();
+  /** Queued requests (see protocol.ts for the layout). */
+  #queue: unknown[] = [];
   #head = 0;
+  readonly #cancelled = new Set<number>();
   #taken = 0;
   #ready = false;
   #busy = false;
-  #current: { id: number; scope: CallScope } | undefined;
-  readonly #functions = new Map<string, TaskFunction>();
-  #out: WireDone[] = [];
+  #current: Running | undefined;
+  #out: unknown[] = [];
   #outTransfer: ArrayBuffer[] | undefined;
-  #batchStart = 0;
+  #flushScheduled = false;
+  readonly #flushLater = () => {
+    this.#flushScheduled = false;
+    if (!this.#busy) this.#flush();
+  };
 
   constructor(transport: WorkerTransport) {
     this.#transport = transport;
@@ -110,7 +147,8 @@ export class WorkerLoop {
         void this.#initialize(message[1]);
         return;
       case 'run':
-        for (const wire of message[1]) this.#queue.push({ wire, cancelled: false });
+        if (message[1] !== null) this.#define(message[1]);
+        this.#enqueue(message[2]);
         this.#pump();
         return;
       case 'abort':
@@ -123,6 +161,21 @@ export class WorkerLoop {
 
   sendProgress(id: number, index: number, update: ProgressUpdate): void {
     this.#transport.send(['progress', id, index, update]);
+  }
+
+  #define(definitions: TaskDefinition[]): void {
+    for (const [key, module, name, taskName] of definitions) {
+      this.#tasks.set(key, { module, name, taskName, fn: undefined });
+    }
+  }
+
+  #enqueue(calls: unknown[]): void {
+    if (this.#head >= this.#queue.length) {
+      this.#queue = calls;
+      this.#head = 0;
+    } else {
+      for (const value of calls) this.#queue.push(value);
+    }
   }
 
   async #initialize(setup: WorkerSetup): Promise<void> {
@@ -145,56 +198,71 @@ export class WorkerLoop {
       this.#current.scope.abort(reason);
       return;
     }
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const queued = this.#queue[i];
-      if (queued?.wire[0] === id) {
-        queued.cancelled = true;
+    const queue = this.#queue;
+    for (let at = this.#head; at < queue.length; at = nextRecord(queue, at)) {
+      if (queue[at] === id) {
+        this.#cancelled.add(id);
         return;
       }
     }
   }
 
-  /** Runs queued requests synchronously until one needs to wait (module load, async task). */
+  /** Runs queued requests synchronously until one has to wait (a module to load, an async task). */
   #pump(): void {
     if (this.#busy || !this.#ready) return;
     this.#busy = true;
-    this.#batchStart = performance.now();
-    while (this.#head < this.#queue.length) {
-      const queued = this.#queue[this.#head] as QueuedCall;
-      this.#queue[this.#head++] = undefined;
+    let since = performance.now();
+    const queue = this.#queue;
+    while (this.#head < queue.length) {
+      const at = this.#head;
+      const id = queue[at] as number;
+      const flags = queue[at + 3] as number;
+      let items: unknown;
+      if ((flags & FLAG_SINGLE) !== 0) {
+        const argc = queue[at + RUN_HEADER] as number;
+        const start = at + RUN_HEADER + 1;
+        items = argc === 1 ? [queue[start]] : queue.slice(start, start + argc);
+        this.#head = start + argc;
+      } else {
+        items = queue[at + RUN_HEADER];
+        this.#head = at + RUN_HEADER + 1;
+      }
       this.#transport.markStarted(++this.#taken);
-      const wire = queued.wire;
-      if (queued.cancelled) {
-        this.#out.push([wire[0], DONE_SKIPPED, null, undefined]);
+      if (this.#cancelled.size > 0 && this.#cancelled.delete(id)) {
+        this.#out.push(id, DONE_SKIPPED, null, null, 0);
         continue;
       }
-      const key = `${wire[2]}\u0000${wire[1]}`;
-      const fn = this.#functions.get(key);
-      if (fn === undefined) {
+      const task = this.#tasks.get(queue[at + 1] as number) as TaskEntry;
+      const firstIndex = queue[at + 2] as number;
+      if (task.fn === undefined) {
         this.#flush();
-        this.#loadThenRun(wire, key);
+        this.#loadThenRun(task, id, items, firstIndex, flags);
         return;
       }
-      if (!this.#run(wire, fn, 0, new Array(itemCount(wire[4])), undefined)) return;
-      if (this.#out.length > 0 && performance.now() - this.#batchStart > FLUSH_EVERY_MS) {
+      if (!this.#start(task, task.fn, id, items, firstIndex, flags)) return;
+      if (performance.now() - since > FLUSH_EVERY_MS) {
         this.#flush();
-        this.#batchStart = performance.now();
+        since = performance.now();
       }
     }
     this.#queue = [];
     this.#head = 0;
     this.#busy = false;
-    this.#flush();
+    if (!this.#flushScheduled && this.#out.length > 0) {
+      // Read any message already waiting before answering, so replies batch up.
+      this.#flushScheduled = true;
+      setImmediate(this.#flushLater);
+    }
   }
 
-  #loadThenRun(wire: WireCall, key: string): void {
-    loadTaskFunction(wire[1], wire[2]).then(
+  #loadThenRun(task: TaskEntry, id: number, items: unknown, firstIndex: number, flags: number): void {
+    loadTaskFunction(task.module, task.name).then(
       (fn) => {
-        this.#functions.set(key, fn);
-        if (this.#run(wire, fn, 0, new Array(itemCount(wire[4])), undefined)) this.#resume();
+        task.fn = fn;
+        if (this.#start(task, fn, id, items, firstIndex, flags)) this.#resume();
       },
       (error: unknown) => {
-        this.#out.push([wire[0], DONE_FAILED, serializeError(error), undefined]);
+        this.#out.push(id, DONE_FAILED, serializeError(error), null, 0);
         this.#resume();
       },
     );
@@ -205,82 +273,149 @@ export class WorkerLoop {
     this.#pump();
   }
 
+  #start(
+    task: TaskEntry,
+    fn: TaskFunction,
+    id: number,
+    items: unknown,
+    firstIndex: number,
+    flags: number,
+  ): boolean {
+    const count = (flags & FLAG_SINGLE) !== 0 ? 1 : (items as { length: number }).length;
+    const running: Running = {
+      id,
+      fn,
+      items,
+      flags,
+      count,
+      firstIndex,
+      scope: new CallScope(this, id, task.taskName, firstIndex),
+      startedAt: performance.now(),
+      values: count === 1 && (flags & FLAG_SINGLE) !== 0 ? undefined : new Array(count),
+      single: undefined,
+      synchronous: false,
+      pending: undefined,
+      errors: null,
+    };
+    this.#current = running;
+    if ((flags & FLAG_TIMED) !== 0) this.#transport.send(['started', id]);
+    return this.#run(running, 0);
+  }
+
   /**
    * Runs the items of a request from `from`. Returns true when it finished synchronously;
-   * false when a task returned a promise (the request then finishes and the loop resumes later).
+   * false when a task returned a promise (the request then finishes, and the loop resumes, later).
+   *
+   * Items go one by one through runInScope until one returns a plain value; the rest of the
+   * batch then runs in one tight loop inside a single scope (see #runBatch). A function that
+   * returned a plain value once is taken to be synchronous: should a later item of the same
+   * batch return a promise after all, its result is still awaited, though progress it reports
+   * after its first `await` is not delivered.
    */
-  #run(
-    wire: WireCall,
-    fn: TaskFunction,
-    from: number,
-    values: unknown[],
-    errors: [number, ReturnType<typeof serializeError>][] | undefined,
-  ): boolean {
-    const [id, , , taskName, items, firstIndex, flags] = wire;
-    const packed = (flags & FLAG_PACKED) !== 0;
-    const scope =
-      this.#current?.id === id ? this.#current.scope : new CallScope(this, id, taskName, firstIndex);
-    this.#current = { id, scope };
-    if (from === 0 && (flags & FLAG_TIMED) !== 0) this.#transport.send(['started', id]);
-    const count = values.length;
+  #run(running: Running, from: number): boolean {
+    const { fn, count, scope, firstIndex } = running;
     for (let i = from; i < count; i++) {
-      scope.index = firstIndex + i;
-      try {
-        const value = runInScope(
-          scope,
-          fn,
-          packed ? [(items as Float64Array)[i]] : ((items as readonly unknown[][])[i] as unknown[]),
-        );
-        if (isThenable(value)) {
-          this.#flush();
-          Promise.resolve(value).then(
-            (settled) => {
-              values[i] = settled;
-              if (this.#run(wire, fn, i + 1, values, errors)) this.#resume();
-            },
-            (error: unknown) => {
-              (errors ??= []).push([i, serializeError(error)]);
-              if (this.#run(wire, fn, i + 1, values, errors)) this.#resume();
-            },
-          );
-          return false;
-        }
-        values[i] = value;
-      } catch (error) {
-        (errors ??= []).push([i, serializeError(error)]);
+      if (running.synchronous && count - i > 1) {
+        i = runInScope(scope, this.#runBatch as (...args: unknown[]) => unknown, [running, i]) as number;
+        if (i >= count) break;
+        return this.#await(running, i, running.pending);
       }
+      scope.index = firstIndex + i;
+      let value: unknown;
+      try {
+        value = runInScope(scope, fn, argumentsOf(running, i));
+      } catch (error) {
+        (running.errors ??= []).push([i, serializeError(error)]);
+        continue;
+      }
+      if (isThenable(value)) return this.#await(running, i, value);
+      this.#store(running, i, value);
+      if (Object.getPrototypeOf(fn) !== AsyncFunctionPrototype) running.synchronous = true;
     }
     this.#current = undefined;
-    this.#finish(id, values, errors);
+    this.#finish(running);
     return true;
   }
 
-  #finish(
-    id: number,
-    values: unknown[],
-    errors: [number, ReturnType<typeof serializeError>][] | undefined,
-  ): void {
-    let allNumbers = values.length >= PACK_MIN && errors === undefined;
+  /** Runs items from `from` in the current scope; returns where it stopped (count, or an item that returned a promise). */
+  readonly #runBatch = (running: Running, from: number): number => {
+    const { fn, count, scope, firstIndex, flags } = running;
+    const values = running.values as unknown[];
+    const packed = (flags & FLAG_PACKED) !== 0 ? (running.items as Float64Array) : undefined;
+    const lists = running.items as unknown[][];
+    for (let i = from; i < count; i++) {
+      scope.index = firstIndex + i;
+      let value: unknown;
+      try {
+        value = packed !== undefined ? fn(packed[i]) : fn(...(lists[i] as unknown[]));
+      } catch (error) {
+        (running.errors ??= []).push([i, serializeError(error)]);
+        continue;
+      }
+      if (isThenable(value)) {
+        running.pending = value;
+        return i;
+      }
+      values[i] = value;
+    }
+    return count;
+  };
+
+  #await(running: Running, i: number, value: unknown): false {
+    running.pending = undefined;
+    this.#flush();
+    Promise.resolve(value).then(
+      (settled) => {
+        this.#store(running, i, settled);
+        if (this.#run(running, i + 1)) this.#resume();
+      },
+      (error: unknown) => {
+        (running.errors ??= []).push([i, serializeError(error)]);
+        if (this.#run(running, i + 1)) this.#resume();
+      },
+    );
+    return false;
+  }
+
+  #store(running: Running, i: number, value: unknown): void {
+    if (running.values === undefined) running.single = value;
+    else running.values[i] = value;
+  }
+
+  #finish(running: Running): void {
+    const { id, errors } = running;
+    const ms = performance.now() - running.startedAt;
+    if (running.values === undefined) {
+      if (errors !== null) this.#out.push(id, DONE_VALUES, [undefined], errors, ms);
+      else this.#out.push(id, DONE_ONE, this.#unwrap(running.single), null, ms);
+      return;
+    }
+    const values = running.values;
+    let allNumbers = values.length >= PACK_MIN && errors === null;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (typeof value !== 'number') {
         allNumbers = false;
-        if (isMoved(value)) {
-          values[i] = value.value;
-          if (this.#transport.canTransfer) {
-            this.#outTransfer ??= [];
-            for (const buffer of value.transferList) {
-              if (!this.#outTransfer.includes(buffer)) this.#outTransfer.push(buffer);
-            }
-          }
-        }
+        values[i] = this.#unwrap(value);
       }
     }
     if (allNumbers) {
-      this.#out.push([id, DONE_PACKED, Float64Array.from(values as number[]), undefined]);
+      const packed = Float64Array.from(values as number[]);
+      if (this.#transport.canTransfer) (this.#outTransfer ??= []).push(packed.buffer as ArrayBuffer);
+      this.#out.push(id, DONE_PACKED, packed, null, ms);
     } else {
-      this.#out.push([id, DONE_VALUES, values, errors]);
+      this.#out.push(id, DONE_VALUES, values, errors, ms);
     }
+  }
+
+  /** A result wrapped in move(): its content, its buffers listed for transfer (threads). */
+  #unwrap(value: unknown): unknown {
+    if (!isMoved(value)) return value;
+    if (this.#transport.canTransfer) {
+      const list = (this.#outTransfer ??= []);
+      for (const buffer of value.transferList) if (!list.includes(buffer)) list.push(buffer);
+    }
+    return value.value;
   }
 
   #flush(): void {
@@ -289,18 +424,14 @@ export class WorkerLoop {
     const transfer = this.#outTransfer;
     this.#out = [];
     this.#outTransfer = undefined;
-    if (this.#transport.canTransfer) {
-      let list = transfer;
-      for (const done of out) {
-        if (done[1] === DONE_PACKED) (list ??= []).push((done[2] as Float64Array).buffer as ArrayBuffer);
-      }
-      this.#transport.send(['done', out], list);
-    } else {
-      this.#transport.send(['done', out]);
-    }
+    this.#transport.send(['done', out], transfer);
   }
 }
 
-function itemCount(items: WireCall[4]): number {
-  return items.length;
+/** Where the request after the one at `at` starts in a `run` message. */
+function nextRecord(queue: readonly unknown[], at: number): number {
+  const flags = queue[at + 3] as number;
+  return (flags & FLAG_SINGLE) !== 0
+    ? at + RUN_HEADER + 1 + (queue[at + RUN_HEADER] as number)
+    : at + RUN_HEADER + 1;
 }

@@ -26,12 +26,14 @@ import {
 import { isTaskRef, type TaskRef } from '../../core/task.js';
 import {
   DONE_FAILED,
+  DONE_FIELDS,
+  DONE_ONE,
   DONE_PACKED,
   DONE_SKIPPED,
   FLAG_PACKED,
+  FLAG_SINGLE,
   FLAG_TIMED,
-  type WireCall,
-  type WireDone,
+  type TaskDefinition,
   type WorkerMessage,
   type WorkerSetup,
 } from './protocol.js';
@@ -83,8 +85,13 @@ class Slot {
   idleTimer: NodeJS.Timeout | undefined;
   closeTimer: NodeJS.Timeout | undefined;
   cause: Error | undefined;
-  outbox: WireCall[] = [];
+  /** Requests to send, flat (see protocol.ts), and the task definitions they need. */
+  outbox: unknown[] = [];
+  outCount = 0;
+  outDefinitions: TaskDefinition[] | null = null;
   outTransfer: ArrayBuffer[] | undefined;
+  /** Task numbers this worker has been told about. */
+  readonly known = new Set<number>();
   readonly whenExited: Promise<void>;
   markExited!: () => void;
 
@@ -107,6 +114,9 @@ export class WorkerPoolBackend implements Backend {
   readonly #setup: WorkerSetup;
   readonly #idleTimeout: number;
   readonly #calls = new Map<ExecRequest, Call>();
+  /** Task number of each task (module URL + export name), named once per worker on the wire. */
+  readonly #taskKeys = new Map<string, TaskDefinition>();
+  readonly #refKeys = new WeakMap<TaskRef, TaskDefinition>();
   #pending: Call[] = [];
   /** Workers that take requests. */
   readonly #live: Slot[] = [];
@@ -207,7 +217,9 @@ export class WorkerPoolBackend implements Backend {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(this.#flushNow);
+    // After the current turn: every request issued now, and every one the pool issues as the
+    // results already received settle, leave together.
+    setImmediate(this.#flushNow);
   }
 
   /** Sends pending requests to workers: one message per worker for everything issued this tick. */
@@ -226,21 +238,20 @@ export class WorkerPoolBackend implements Backend {
     for (const slot of this.#live) {
       if (slot.outbox.length === 0) continue;
       const calls = slot.outbox;
+      const definitions = slot.outDefinitions;
       const transfer = slot.outTransfer;
+      const count = slot.outCount;
+      slot.outCount = 0;
       slot.outbox = [];
+      slot.outDefinitions = null;
       slot.outTransfer = undefined;
       try {
-        slot.handle.send(['run', calls], transfer);
+        slot.handle.send(['run', definitions, calls], transfer);
       } catch (error) {
         // A message that cannot be cloned fails its requests (arguments are checked at submit
-        // time, so this is rare), the worker is unharmed.
-        for (const wire of calls) {
-          const call = slot.held.find((c) => c.id === wire[0]);
-          if (call !== undefined) {
-            slot.held.splice(slot.held.indexOf(call), 1);
-            this.#fail(call, error);
-          }
-        }
+        // time, so this is rare); the worker is unharmed.
+        if (definitions !== null) for (const definition of definitions) slot.known.delete(definition[0]);
+        for (const call of slot.held.splice(slot.held.length - count, count)) this.#fail(call, error);
         this.#whenIdle(slot);
       }
     }
@@ -290,9 +301,11 @@ export class WorkerPoolBackend implements Backend {
     if (slot.held.length === 0) this.#busy(slot);
     slot.held.push(call);
     let flags = request.timeout !== undefined ? FLAG_TIMED : 0;
-    let items: WireCall[4] = request.items;
-    if (items.length >= PACK_MIN) {
-      const packed = packNumbers(items);
+    let items: unknown = request.items;
+    if (request.items.length === 1) {
+      flags |= FLAG_SINGLE;
+    } else if (request.items.length >= PACK_MIN) {
+      const packed = packNumbers(request.items);
       if (packed !== undefined) {
         items = packed;
         flags |= FLAG_PACKED;
@@ -304,7 +317,34 @@ export class WorkerPoolBackend implements Backend {
       const list = (slot.outTransfer ??= []);
       for (const buffer of request.transfer) if (!list.includes(buffer)) list.push(buffer);
     }
-    slot.outbox.push([call.id, task.module, task.name, request.taskName, items, request.firstIndex, flags]);
+    const key = this.#taskKey(task, request.taskName);
+    if (!slot.known.has(key[0])) {
+      slot.known.add(key[0]);
+      (slot.outDefinitions ??= []).push(key);
+    }
+    const outbox = slot.outbox;
+    slot.outCount++;
+    outbox.push(call.id, key[0], request.firstIndex, flags);
+    if ((flags & FLAG_SINGLE) !== 0) {
+      const args = request.items[0] as readonly unknown[];
+      outbox.push(args.length);
+      for (let i = 0; i < args.length; i++) outbox.push(args[i]);
+    } else {
+      outbox.push(items);
+    }
+  }
+
+  #taskKey(task: TaskRef, taskName: string): TaskDefinition {
+    let definition = this.#refKeys.get(task);
+    if (definition !== undefined) return definition;
+    const name = `${task.name}#${task.module}`;
+    definition = this.#taskKeys.get(name);
+    if (definition === undefined) {
+      definition = [this.#taskKeys.size + 1, task.module, task.name, taskName];
+      this.#taskKeys.set(name, definition);
+    }
+    this.#refKeys.set(task, definition);
+    return definition;
   }
 
   #busy(slot: Slot): void {
@@ -370,15 +410,16 @@ export class WorkerPoolBackend implements Backend {
     }
   }
 
-  #onDone(slot: Slot, results: WireDone[]): void {
+  #onDone(slot: Slot, results: unknown[]): void {
     const now = performance.now();
     let since = Math.max(slot.lastAnswerAt, slot.readyAt);
-    for (const done of results) {
+    const count = results.length / DONE_FIELDS;
+    for (let at = 0; at < results.length; at += DONE_FIELDS) {
       const call = slot.held.shift();
       slot.answered++;
-      if (call === undefined || call.id !== done[0]) {
+      if (call === undefined || call.id !== results[at]) {
         // The worker answers in order; anything else is a bug worth seeing, not hiding.
-        throw new Error(`taskmill: worker answered request ${done[0]} out of order`);
+        throw new Error(`taskmill: worker answered request ${String(results[at])} out of order`);
       }
       since = Math.max(since, call.sentAt);
       if (call.timer !== undefined) {
@@ -387,13 +428,23 @@ export class WorkerPoolBackend implements Backend {
       }
       if (call.settled) continue;
       this.#settle(call);
-      const how = done[1];
-      if (how === DONE_FAILED) call.reject(deserializeError(done[2] as SerializedError));
+      const how = results[at + 1];
+      const payload = results[at + 2];
+      if (how === DONE_ONE) call.resolve({ values: [payload], busyMs: results[at + 4] as number });
+      else if (how === DONE_FAILED) call.reject(deserializeError(payload as SerializedError));
       else if (how === DONE_SKIPPED) call.reject(new TaskAbortedError(call.request.taskName));
-      else call.resolve(decodeResult(done));
+      else {
+        call.resolve(
+          decodeResult(
+            how === DONE_PACKED ? Array.from(payload as Float64Array) : (payload as unknown[]),
+            results[at + 3] as [number, SerializedError][] | null,
+            results[at + 4] as number,
+          ),
+        );
+      }
     }
     slot.lastAnswerAt = now;
-    const perRequest = (now - since) / results.length;
+    const perRequest = (now - since) / count;
     this.#serviceMs = this.#serviceMs === undefined ? perRequest : this.#serviceMs * 0.8 + perRequest * 0.2;
     if (slot.held.length === 0) this.#whenIdle(slot);
     if (this.#pending.length > 0) this.#schedule();
@@ -530,11 +581,13 @@ function packNumbers(items: readonly (readonly unknown[])[]): Float64Array | und
   return out;
 }
 
-function decodeResult(done: WireDone): ExecResult {
-  const values = done[1] === DONE_PACKED ? Array.from(done[2] as Float64Array) : (done[2] as unknown[]);
-  const wireErrors = done[3];
-  if (wireErrors === undefined || wireErrors.length === 0) return { values };
+function decodeResult(
+  values: unknown[],
+  wireErrors: [number, SerializedError][] | null,
+  busyMs: number,
+): ExecResult {
+  if (wireErrors === null || wireErrors.length === 0) return { values, busyMs };
   const errors = new Map<number, Error>();
   for (const [index, error] of wireErrors) errors.set(index, deserializeError(error));
-  return { values, errors };
+  return { values, errors, busyMs };
 }
