@@ -238,6 +238,34 @@ describe('redis backend: enqueue options and jobs by id', () => {
   });
 });
 
+describe('redis backend: where a worker runs its tasks', () => {
+  for (const backend of ['threads', 'processes'] as const) {
+    it(`--backend ${backend}: tasks run on a local ${backend} pool inside the worker`, async () => {
+      const q = `local-${backend}`;
+      const local = await startWorker({
+        tasks: [TASKS],
+        queue: q,
+        connection: server.url,
+        backend,
+        workers: 2,
+      });
+      try {
+        await using p = pool({ queue: q });
+        const places = await Promise.all([1, 2, 3, 4].map(() => p.apply(t.whereRuns)));
+        for (const place of places) {
+          if (backend === 'threads') {
+            assert.equal(place.pid, process.pid);
+            assert.notEqual(place.threadId, 0);
+          } else assert.notEqual(place.pid, process.pid);
+        }
+        assert.deepEqual(await p.map(t.square, [1, 2, 3]), [1, 4, 9]);
+      } finally {
+        await local.close();
+      }
+    });
+  }
+});
+
 describe('redis backend: credentials', () => {
   it('a wrong password fails at start with one clear line that holds no password', async () => {
     const wrong = server.url.replace(PASSWORD, 'not-the-password');
