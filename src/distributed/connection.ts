@@ -170,6 +170,11 @@ export function explainConnectError(
       `Redis at ${where} denied a command to this ACL user (${raw}): grant it the commands BullMQ needs (+@all on the queue's keys)`,
     );
   }
+  if (/certificate|SSL|TLS|EPROTO|handshake/i.test(raw)) {
+    return new RedisConnectionError(
+      `TLS with Redis at ${where} failed (${raw}): trust the server's CA with connection { url: 'rediss://…', tls: { ca } }, or use redis:// if the server has no TLS`,
+    );
+  }
   return new RedisConnectionError(
     `cannot reach Redis at ${where} (${raw}): is redis-server running and the host/port right? (rediss:// for TLS)`,
   );

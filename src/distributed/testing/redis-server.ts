@@ -4,17 +4,21 @@
  * removes its dir; `restart()` brings it back on the same port (with its data when AOF is on;
  * `restart({ empty: true })` wipes it first).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { promisify } from 'node:util';
 
 export interface RedisServerOptions {
   /** Turn on the append-only file (persistence across restarts). */
   readonly aof?: boolean;
   /** Require this password (`--requirepass`). */
   readonly password?: string;
+  /** Serve TLS only (a throwaway CA and certificate for 127.0.0.1 are made with openssl). */
+  readonly tls?: boolean;
   /** Extra redis-server arguments, e.g. ['--maxmemory', '100mb']. */
   readonly args?: readonly string[];
 }
@@ -26,6 +30,8 @@ export interface RedisServer {
   /** The same URL without credentials. */
   readonly plainUrl: string;
   readonly dir: string;
+  /** With `tls`: the CA certificate (PEM) clients must trust. */
+  readonly ca?: string;
   /** Stops the server (SIGTERM, then SIGKILL) and keeps its dir, for a restart. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port; `empty` wipes its data first. */
@@ -38,10 +44,12 @@ export interface RedisServer {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'taskmill-redis-'));
   const port = await freePort();
+  const tls = options.tls === true ? await makeCertificates(dir) : undefined;
   let child: ChildProcess | undefined;
   const args = (): string[] => [
-    '--port',
-    String(port),
+    ...(tls !== undefined
+      ? ['--port', '0', '--tls-port', String(port), '--tls-auth-clients', 'no', ...tls.args]
+      : ['--port', String(port)]),
     '--bind',
     '127.0.0.1',
     '--dir',
@@ -69,7 +77,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     });
     exited.catch(() => {});
     child = started;
-    await Promise.race([waitForPing(port, options.password), exited]);
+    await Promise.race([waitForPing(port, options.password, tls?.ca), exited]);
   };
   const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const running = child;
@@ -85,16 +93,16 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const auth = options.password !== undefined ? `:${encodeURIComponent(options.password)}@` : '';
   const server: RedisServer = {
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
-    plainUrl: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
+    plainUrl: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     dir,
+    ...(tls !== undefined ? { ca: tls.ca } : {}),
     kill,
     async restart({ empty = false } = {}) {
       await kill();
       if (empty) {
-        await rm(dir, { recursive: true, force: true });
-        const { mkdir } = await import('node:fs/promises');
-        await mkdir(dir, { recursive: true });
+        await rm(join(dir, 'appendonlydir'), { recursive: true, force: true });
+        await rm(join(dir, 'dump.rdb'), { force: true });
       }
       await launch();
     },
@@ -121,18 +129,88 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A CA and a server certificate for 127.0.0.1, made with the openssl command. */
+async function makeCertificates(dir: string): Promise<{ ca: string; args: string[] }> {
+  const run = promisify(execFile);
+  const at = (name: string) => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    at('ca.key'),
+    '-out',
+    at('ca.crt'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=taskmill test CA',
+  ]);
+  await run('openssl', [
+    'req',
+    ...ec,
+    '-keyout',
+    at('server.key'),
+    '-out',
+    at('server.csr'),
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
+  await writeFile(at('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    at('server.csr'),
+    '-CA',
+    at('ca.crt'),
+    '-CAkey',
+    at('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    at('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    at('ext.cnf'),
+  ]);
+  return {
+    ca: await readFile(at('ca.crt'), 'utf8'),
+    args: [
+      '--tls-cert-file',
+      at('server.crt'),
+      '--tls-key-file',
+      at('server.key'),
+      '--tls-ca-cert-file',
+      at('ca.crt'),
+    ],
+  };
+}
+
 /** Sends PING (after AUTH when needed) until the server answers PONG. */
-async function waitForPing(port: number, password: string | undefined): Promise<void> {
+async function waitForPing(
+  port: number,
+  password: string | undefined,
+  ca: string | undefined,
+): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    if (await pingOnce(port, password)) return;
+    if (await pingOnce(port, password, ca)) return;
     await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** attempt, 200)));
     if (attempt > 200) throw new Error(`redis-server on port ${port} never answered PING`);
   }
 }
 
-function pingOnce(port: number, password: string | undefined): Promise<boolean> {
+function pingOnce(port: number, password: string | undefined, ca: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = new Socket();
+    const send = () => {
+      const auth = password !== undefined ? `AUTH ${JSON.stringify(password)}\r\n` : '';
+      socket.write(`${auth}PING\r\n`);
+    };
+    const socket =
+      ca !== undefined
+        ? tlsConnect({ port, host: '127.0.0.1', ca, servername: 'localhost' }, send)
+        : netConnect(port, '127.0.0.1', send);
     let reply = '';
     const done = (ok: boolean) => {
       socket.destroy();
@@ -144,10 +222,6 @@ function pingOnce(port: number, password: string | undefined): Promise<boolean> 
       if (reply.includes('+PONG')) done(true);
       else if (reply.includes('-LOADING') || reply.includes('-ERR') || reply.includes('-WRONGPASS'))
         done(false);
-    });
-    socket.connect(port, '127.0.0.1', () => {
-      const auth = password !== undefined ? `AUTH ${JSON.stringify(password)}\r\n` : '';
-      socket.write(`${auth}PING\r\n`);
     });
   });
 }
