@@ -224,6 +224,44 @@ describe('redis backend: enqueue options and jobs by id', () => {
     }
   });
 
+  it('a worker rate limit holds jobs back: one job per minute runs one job', async () => {
+    const q = 'rate-limited';
+    const limited = await startWorker({
+      tasks: [TASKS],
+      queue: q,
+      connection: server.url,
+      limiter: { max: 1, duration: 60_000 },
+    });
+    try {
+      await using p = pool({ queue: q });
+      const first = await p.enqueue(t.square, [2]);
+      assert.equal(await first.get(), 4);
+      const second = await p.enqueue(t.square, [3]);
+      const admin = await openQueueAdmin({ queue: q, connection: server.url });
+      try {
+        const counts = await admin.counts();
+        assert.equal(counts.completed, 1);
+        assert.equal(counts.waiting + counts.delayed, 1, JSON.stringify(counts));
+      } finally {
+        await admin.close();
+      }
+      assert.equal(second.ready(), false);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('results are kept for the count asked: older finished jobs are dropped from Redis', async () => {
+    await using p = pool({ keepCompleted: { count: 1 } });
+    const first = await p.enqueue(t.square, [5]);
+    assert.equal(await first.get(), 25);
+    const second = await p.enqueue(t.square, [6]);
+    assert.equal(await second.get(), 36);
+    await using other = pool();
+    assert.equal(await other.job(second.id).get(), 36);
+    await assert.rejects(other.job(first.id).get(), /lost/);
+  });
+
   it('bad enqueue options and non-redis pools get clear errors', async () => {
     await using p = pool();
     await assert.rejects(p.enqueue(t.square, [1], { attempts: 0 }), /attempts must be/);
