@@ -15,6 +15,7 @@ import { Pool } from '../../core/pool.js';
 import { tasks } from '../../core/task.js';
 import { startRedisServer } from '../../distributed/testing/redis-server.js';
 import type * as BenchTasks from './bench-tasks.js';
+import { makeHosts } from './network-hosts.js';
 
 const t = tasks<typeof BenchTasks>(new URL('./bench-tasks.js', import.meta.url));
 const WORKER = new URL('./worker-process.js', import.meta.url).pathname;
@@ -49,8 +50,8 @@ export async function redisVsBullmq(options: {
     const medians: Record<Kind, number> = { taskmill: 0, bullmq: 0 };
     for (const kind of ['bullmq', 'taskmill'] as const) {
       const queue = `bench-${kind}-${c.task}-${c.workers}`;
-      const workers = await Promise.all(
-        Array.from({ length: c.workers }, () => startWorkerProcess(kind, server.plainUrl, queue)),
+      const workers = await startAll(
+        Array.from({ length: c.workers }, () => () => startWorkerProcess(kind, server.plainUrl, queue)),
       );
       try {
         const times: number[] = [];
@@ -133,16 +134,80 @@ async function bullmqRun(url: string, queue: string, task: TaskName, jobs: numbe
   }
 }
 
-function startWorkerProcess(kind: Kind, url: string, queue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER, kind, url, queue, '50'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/**
+ * Scale-out: taskmill workers on 1, 2 and 3 "hosts" (network namespaces reaching Redis over a
+ * veth link, where the machine allows it), end to end jobs/s for trivial jobs.
+ */
+export async function redisScaleOut(options: {
+  runs: number;
+  quick: boolean;
+}): Promise<Record<string, unknown>[]> {
+  const jobs = options.quick ? 1000 : 5000;
+  const runs = Math.max(1, options.runs);
+  const hosts = await makeHosts(3);
+  try {
+    await using server = await startRedisServer({ bind: hosts.bind });
+    const rows: Record<string, unknown>[] = [];
+    for (const count of [1, 2, 3]) {
+      const queue = `scale-${count}`;
+      const workers = await startAll(
+        Array.from(
+          { length: count },
+          (_, i) => () =>
+            startWorkerProcess(
+              'taskmill',
+              `redis://${hosts.redisAddress(i + 1)}:${server.port}`,
+              queue,
+              hosts.prefix(i + 1),
+            ),
+        ),
+      );
+      try {
+        await taskmillRun(server.plainUrl, queue, 'noop', Math.min(200, jobs));
+        const times: number[] = [];
+        for (let i = 0; i < runs; i++) times.push(await taskmillRun(server.plainUrl, queue, 'noop', jobs));
+        rows.push({
+          name: `${count} host${count > 1 ? 's' : ''} x 1 worker x50`,
+          jobs,
+          'jobs/s': round(jobs / median(times)),
+          hosts: hosts.isolated ? 'network namespaces over veth' : 'processes (namespaces not allowed here)',
+        });
+      } finally {
+        await Promise.all(workers.map(stopProcess));
+      }
+    }
+    return rows;
+  } finally {
+    await hosts.remove();
+  }
+}
+
+function startWorkerProcess(
+  kind: Kind,
+  url: string,
+  queue: string,
+  prefix: string[] = [],
+): Promise<ChildProcess> {
+  const all = [...prefix, process.execPath, WORKER, kind, url, queue, '50'];
+  const child = spawn(all[0] as string, all.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve(child);
     });
     child.once('exit', (code) => reject(new Error(`${kind} worker exited with ${code} before it was ready`)));
   });
+}
+
+/** Starts every worker; if one fails, stops those that started and throws. */
+async function startAll(starts: (() => Promise<ChildProcess>)[]): Promise<ChildProcess[]> {
+  const outcomes = await Promise.allSettled(starts.map((start) => start()));
+  const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const failed = outcomes.find((o) => o.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(started.map(stopProcess));
+    throw failed.reason;
+  }
+  return started;
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

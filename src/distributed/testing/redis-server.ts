@@ -19,6 +19,8 @@ export interface RedisServerOptions {
   readonly password?: string;
   /** Serve TLS only (a throwaway CA and certificate for 127.0.0.1 are made with openssl). */
   readonly tls?: boolean;
+  /** Addresses to listen on besides 127.0.0.1 (e.g. a veth address for workers in a network namespace). */
+  readonly bind?: readonly string[];
   /** Extra redis-server arguments, e.g. ['--maxmemory', '100mb']. */
   readonly args?: readonly string[];
 }
@@ -52,6 +54,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       : ['--port', String(port)]),
     '--bind',
     '127.0.0.1',
+    ...(options.bind ?? []),
+    // Clients from other addresses (e.g. network namespaces) are let in: the harness is for tests.
+    ...(options.bind !== undefined && options.bind.length > 0 ? ['--protected-mode', 'no'] : []),
     '--dir',
     dir,
     '--save',
