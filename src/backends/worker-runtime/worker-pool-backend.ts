@@ -54,6 +54,8 @@ const CLOSE_GRACE_MS = 2_000;
 const MAX_ATTEMPTS = 3;
 /** Batches of at least this many single-number argument lists travel as a Float64Array. */
 const PACK_MIN = 16;
+/** A message to a worker is sent as soon as the buffers it carries reach this size. */
+const MESSAGE_BYTES = 2 * 1024 * 1024;
 /** Largest batch the pool should send in one request. */
 const MAX_BATCH = 16_384;
 
@@ -88,6 +90,8 @@ class Slot {
   /** Requests to send, flat (see protocol.ts), and the task definitions they need. */
   outbox: unknown[] = [];
   outCount = 0;
+  /** Bytes of the buffers (known through move()) in the outbox. */
+  outBytes = 0;
   outDefinitions: TaskDefinition[] | null = null;
   outTransfer: ArrayBuffer[] | undefined;
   /** Task numbers this worker has been told about. */
@@ -235,25 +239,28 @@ export class WorkerPoolBackend implements Backend {
       this.#assign(slot, pending[taken++] as Call);
     }
     if (taken > 0) this.#pending = taken === pending.length ? [] : pending.slice(taken);
-    for (const slot of this.#live) {
-      if (slot.outbox.length === 0) continue;
-      const calls = slot.outbox;
-      const definitions = slot.outDefinitions;
-      const transfer = slot.outTransfer;
-      const count = slot.outCount;
-      slot.outCount = 0;
-      slot.outbox = [];
-      slot.outDefinitions = null;
-      slot.outTransfer = undefined;
-      try {
-        slot.handle.send(['run', definitions, calls], transfer);
-      } catch (error) {
-        // A message that cannot be cloned fails its requests (arguments are checked at submit
-        // time, so this is rare); the worker is unharmed.
-        if (definitions !== null) for (const definition of definitions) slot.known.delete(definition[0]);
-        for (const call of slot.held.splice(slot.held.length - count, count)) this.#fail(call, error);
-        this.#whenIdle(slot);
-      }
+    for (const slot of this.#live) if (slot.outCount > 0) this.#send(slot);
+  }
+
+  /** Sends what was assigned to a worker since its last message, as one message. */
+  #send(slot: Slot): void {
+    const calls = slot.outbox;
+    const definitions = slot.outDefinitions;
+    const transfer = slot.outTransfer;
+    const count = slot.outCount;
+    slot.outCount = 0;
+    slot.outBytes = 0;
+    slot.outbox = [];
+    slot.outDefinitions = null;
+    slot.outTransfer = undefined;
+    try {
+      slot.handle.send(['run', definitions, calls], transfer);
+    } catch (error) {
+      // A message that cannot be cloned fails its requests (arguments are checked at submit
+      // time, so this is rare); the worker is unharmed.
+      if (definitions !== null) for (const definition of definitions) slot.known.delete(definition[0]);
+      for (const call of slot.held.splice(slot.held.length - count, count)) this.#fail(call, error);
+      this.#whenIdle(slot);
     }
   }
 
@@ -312,10 +319,13 @@ export class WorkerPoolBackend implements Backend {
         if (this.#factory.canTransfer) (slot.outTransfer ??= []).push(packed.buffer as ArrayBuffer);
       }
     }
-    if (request.transfer !== undefined && this.#factory.canTransfer) {
-      call.moved = true;
-      const list = (slot.outTransfer ??= []);
-      for (const buffer of request.transfer) if (!list.includes(buffer)) list.push(buffer);
+    if (request.transfer !== undefined) {
+      if (this.#factory.canTransfer) {
+        call.moved = true;
+        const list = (slot.outTransfer ??= []);
+        for (const buffer of request.transfer) if (!list.includes(buffer)) list.push(buffer);
+      }
+      for (const buffer of request.transfer) slot.outBytes += buffer.byteLength;
     }
     const key = this.#taskKey(task, request.taskName);
     if (!slot.known.has(key[0])) {
@@ -332,6 +342,9 @@ export class WorkerPoolBackend implements Backend {
     } else {
       outbox.push(items);
     }
+    // Copied (not moved) big payloads leave at once, a message per few MiB, so the worker
+    // starts on the first while the next is still being copied.
+    if (slot.outBytes >= MESSAGE_BYTES && !this.#factory.canTransfer) this.#send(slot);
   }
 
   #taskKey(task: TaskRef, taskName: string): TaskDefinition {
