@@ -106,7 +106,13 @@ export class RedisBackend implements Backend {
     this.#client = await connect(this.#redis, `caller:${this.queueName}`, this.#connectTimeout);
     const readerClient = this.#client.duplicate();
     readerClient.on('error', () => {});
-    this.#queue = new Queue(this.queueName, { connection: this.#client, prefix: this.prefix });
+    // A longer event stream than BullMQ's 10,000, so a reader that lags behind a big map does
+    // not miss results (the lost-job check would still find them, but later).
+    this.#queue = new Queue(this.queueName, {
+      connection: this.#client,
+      prefix: this.prefix,
+      streams: { events: { maxLen: 50_000 } },
+    });
     this.#queue.on('error', () => {});
     this.#reader = new EventReader(
       readerClient,

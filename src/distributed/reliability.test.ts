@@ -14,6 +14,7 @@ import { tasks } from '../core/task.js';
 import type * as DistTasks from './fixtures/dist-tasks.js';
 import { startRedisServer } from './testing/redis-server.js';
 import { spawnWorkerProcess, type WorkerProcess, waitForLines } from './testing/worker-process.js';
+import { startWorker } from './worker.js';
 
 const TASKS = new URL('./fixtures/dist-tasks.js', import.meta.url);
 const t = tasks<typeof DistTasks>(TASKS);
@@ -90,7 +91,7 @@ describe('redis backend reliability', () => {
     await withWorkers(2, { queue, connection: server.url, ...lock }, async () => {
       await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
       const file = newFile();
-      const result = await pool.apply(t.markAndSleep, file, 1, 3500);
+      const result = await pool.apply(t.markAndSleep, file, 1, 2500);
       const lines = await waitForLines(file, 1);
       assert.equal(lines.length, 1, `the task started ${lines.length} times: ${lines.join('; ')}`);
       assert.equal(result.n, 1);
@@ -169,10 +170,33 @@ describe('redis backend reliability', () => {
       );
       // A job submitted now waits for another worker: nobody took it.
       const later = pool.submit(t.square, 3);
-      await withWorkers(1, { queue, connection: server.url }, async () => {
+      const next = await startWorker({ tasks: [TASKS], queue, connection: server.url });
+      try {
         assert.equal(await later.get(), 9);
-      });
+      } finally {
+        await next.close();
+      }
     });
+  });
+
+  it('a worker closing past its grace period hands its running jobs back; another worker runs them', async () => {
+    await using server = await startRedisServer();
+    const queue = 'hand-back';
+    const first = await startWorker({ tasks: [TASKS], queue, connection: server.url, graceMs: 50 });
+    await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
+    const file = newFile();
+    const job = pool.submit(t.markAndSleep, file, 7, 60_000);
+    await waitForLines(file, 1);
+    await first.close();
+    // Handed back, not failed: the next worker starts it again.
+    const second = await startWorker({ tasks: [TASKS], queue, connection: server.url });
+    try {
+      await waitForLines(file, 2);
+      assert.equal(job.ready(), false);
+      job.cancel('done with the test');
+    } finally {
+      await second.close();
+    }
   });
 
   it('scale-out: three worker processes share the jobs', async () => {
