@@ -179,7 +179,7 @@ export async function* runDownloads(
       const module = (await import(
         new URL('./download-task.js', import.meta.url).href
       )) as typeof import('./download-task.js');
-      await module.releaseDownloader(settings);
+      await module.releaseDownloader(settings, !finished);
     }
   }
   const summary: DownloadSummary = {

@@ -3,7 +3,7 @@
  * threads, processes, redis). `setupDownloader` is the pool's initializer (one Agent per
  * worker); `downloadFile` is the per-item task. Arguments and results are plain data.
  */
-import { currentTask, reportProgress, workerContext } from '../core/task-context.js';
+import { reportProgress, workerContext } from '../core/task-context.js';
 import { fetchFile } from './fetch-file.js';
 import { createDownloaderState, type DownloaderState, isDownloaderState } from './http-state.js';
 import { assertRealFolder } from './safe-name.js';
@@ -48,18 +48,27 @@ function stateFor(settings: DownloadSettings): DownloaderState {
 
 /** Downloads one item; resolves with its outcome (failures included), never rejects for them. */
 export function downloadFile(item: DownloadItem, settings: DownloadSettings): Promise<ItemResult> {
-  const task = currentTask();
-  const onBytes =
-    settings.progressEvery > 0 && task !== undefined
-      ? (bytes: number) => reportProgress({ data: { bytes } })
-      : undefined;
-  return fetchFile(stateFor(settings), item, task?.signal, onBytes);
+  const state = stateFor(settings);
+  return fetchFile(state, item, state.stop.signal, settings.progressEvery > 0 ? reportBytes : undefined);
 }
 
-/** Closes the HTTP state of these settings in this thread (after an in-process run). */
-export async function releaseDownloader(settings: DownloadSettings): Promise<void> {
+function reportBytes(bytes: number): void {
+  reportProgress({ data: { bytes } });
+}
+
+/**
+ * Releases the HTTP state of these settings in this thread (after an in-process run). With
+ * `abandon`, downloads still running stop at once (their .part files stay, for a resume).
+ */
+export async function releaseDownloader(settings: DownloadSettings, abandon = false): Promise<void> {
   const key = keyOf(settings);
   const state = fallbackStates.get(key);
   fallbackStates.delete(key);
-  await state?.agent.close();
+  if (state === undefined) return;
+  if (abandon) {
+    state.stop.abort(new Error('the download run was abandoned'));
+    await state.agent.destroy();
+  } else {
+    await state.agent.close();
+  }
 }

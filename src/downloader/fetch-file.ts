@@ -6,11 +6,12 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { type FileHandle, lstat, open, rename, unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { classifyError } from './attempt-errors.js';
 import { AttemptError } from './errors.js';
+import { closeFd, openFd, renameFile, writeAll } from './fd-io.js';
 import type { DownloaderState } from './http-state.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 import { pathInside } from './safe-name.js';
@@ -20,6 +21,8 @@ import type { DownloadItem, ItemResult } from './types.js';
 const WRITE_BATCH = 256 * 1024;
 const FRESH = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 const APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
 interface AttemptOutcome {
@@ -78,7 +81,6 @@ async function attempt(
   state: DownloaderState,
   url: URL,
   part: string,
-  signal: AbortSignal | undefined,
   onBytes: ProgressSink | undefined,
   knownAbsent: boolean,
 ): Promise<AttemptOutcome> {
@@ -86,13 +88,26 @@ async function attempt(
   const offset = knownAbsent ? 0 : await existingSize(part);
   const headers: Record<string, string> = { 'user-agent': settings.userAgent, ...settings.headers };
   if (offset > 0) headers.range = `bytes=${offset}-`;
-  const response = await state.dispatcher.request({
-    origin: url.origin,
-    path: url.pathname + url.search,
-    method: 'GET',
-    headers,
-    signal,
-  });
+  let target = url;
+  let response: Dispatcher.ResponseData;
+  for (let redirects = 0; ; redirects++) {
+    response = await state.agent.request({
+      origin: target.origin,
+      path: target.pathname + target.search,
+      method: 'GET',
+      headers,
+    });
+    const location = REDIRECT.has(response.statusCode) ? header(response.headers, 'location') : undefined;
+    if (location === undefined) break;
+    await response.body.dump();
+    if (redirects >= MAX_REDIRECTS) {
+      throw new AttemptError('ERR_REDIRECTS', `more than ${MAX_REDIRECTS} redirects`, { retryable: false });
+    }
+    target = new URL(location, target);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      throw new AttemptError('ERR_REDIRECTS', `redirected to a ${target.protocol} URL`, { retryable: false });
+    }
+  }
   const status = response.statusCode;
   const body = response.body;
   let start = 0;
@@ -131,19 +146,18 @@ async function attempt(
   const md5 = expectedMd5(response.headers, start > 0);
   const hash = md5 === undefined ? undefined : createHash('md5');
   if (hash !== undefined && start > 0) await hashExisting(part, hash, start);
-  let file: FileHandle | undefined;
+  let fd: number | undefined;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let written = 0;
   let sinceReport = 0;
   const flush = async (): Promise<void> => {
     if (pendingBytes === 0) return;
-    file ??= await open(part, start > 0 ? APPEND : FRESH, 0o644);
+    fd ??= await openFd(part, start > 0 ? APPEND : FRESH, 0o644);
     const chunks = pending;
     pending = [];
     pendingBytes = 0;
-    if (chunks.length === 1) await file.write(chunks[0] as Buffer);
-    else await file.writev(chunks);
+    await writeAll(fd, chunks);
   };
   try {
     try {
@@ -163,10 +177,10 @@ async function attempt(
       await flush().catch(() => {});
       throw error;
     }
-    if (start === 0 && written === 0) file ??= await open(part, FRESH, 0o644);
+    if (start === 0 && written === 0) fd ??= await openFd(part, FRESH, 0o644);
     await flush();
   } finally {
-    await file?.close();
+    if (fd !== undefined) await closeFd(fd);
   }
   if (onBytes !== undefined && sinceReport > 0) onBytes(sinceReport);
   const size = start + written;
@@ -270,17 +284,10 @@ export async function fetchFile(
     try {
       await state.bucket.take(signal);
       attempts++;
-      const outcome = await attempt(
-        state,
-        url,
-        part,
-        signal,
-        onBytes,
-        item.found === 'absent' && attempts === 1,
-      );
+      const outcome = await attempt(state, url, part, onBytes, item.found === 'absent' && attempts === 1);
       written += outcome.written;
       resumedFrom ??= outcome.resumedFrom;
-      await rename(part, pathInside(settings.outDir, item.name));
+      await renameFile(part, pathInside(settings.outDir, item.name));
       return {
         ...base,
         outcome: 'downloaded',

@@ -3,7 +3,7 @@
  * per thread): an undici Agent with keep-alive and a per-host connection cap, and this worker's
  * share of the request rate.
  */
-import { Agent, type Dispatcher, interceptors } from 'undici';
+import { Agent } from 'undici';
 import { TokenBucket } from './token-bucket.js';
 import type { DownloadSettings } from './types.js';
 
@@ -11,9 +11,9 @@ export interface DownloaderState {
   readonly kind: 'taskmill.downloader';
   readonly settings: DownloadSettings;
   readonly agent: Agent;
-  /** The agent with redirects followed. */
-  readonly dispatcher: Dispatcher;
   readonly bucket: TokenBucket;
+  /** Fires when the run is abandoned: waits (backoff, rate) end at once. */
+  readonly stop: AbortController;
 }
 
 export function createDownloaderState(settings: DownloadSettings): DownloaderState {
@@ -29,8 +29,8 @@ export function createDownloaderState(settings: DownloadSettings): DownloaderSta
     kind: 'taskmill.downloader',
     settings,
     agent,
-    dispatcher: agent.compose(interceptors.redirect({ maxRedirections: 5 })),
     bucket: new TokenBucket(settings.rate),
+    stop: new AbortController(),
   };
 }
 

@@ -12,6 +12,8 @@ const EXTENSION = /\.[A-Za-z0-9]{1,10}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Names that need no work: ASCII letters, digits, `_-.`, not starting or ending with a dot. */
+const PLAIN = /^[A-Za-z0-9_-](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?$/;
 const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
 
 /** The longest prefix of `text` whose UTF-8 form fits in `maxBytes`, cut on a code point boundary. */
@@ -36,6 +38,8 @@ function splitExtension(name: string): [stem: string, ext: string] {
 
 /** One safe path component made from an untrusted name (`fallback` when nothing usable is left). */
 export function sanitizeFileName(raw: string, fallback = 'file', maxBytes = MAX_NAME_BYTES): string {
+  // Fast path for the common plain ASCII name (e.g. `aBc123.jpg`): nothing to change.
+  if (raw.length <= maxBytes && PLAIN.test(raw) && !RESERVED.test(raw) && !/\.part$/i.test(raw)) return raw;
   let name = raw.replace(LONE_SURROGATE, '\uFFFD').normalize('NFC').replace(UNSAFE, '_');
   name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   if (name === '' || /^_*$/.test(name)) name = name === '' ? fallback : name;
@@ -48,20 +52,24 @@ export function sanitizeFileName(raw: string, fallback = 'file', maxBytes = MAX_
 
 /** The file name a URL points at: its last path segment, percent-decoded, then sanitized. */
 export function nameFromUrl(url: string, fallback = 'file'): string {
-  let segment = '';
-  try {
-    const path = new URL(url).pathname;
-    segment = path.slice(path.lastIndexOf('/') + 1);
-  } catch {
-    segment = '';
+  let path = '';
+  const scheme = url.indexOf('://');
+  if (scheme > 0) {
+    const slash = url.indexOf('/', scheme + 3);
+    if (slash >= 0) {
+      const end = url.search(/[?#]/);
+      path = url.slice(slash, end > slash ? end : undefined);
+    }
   }
-  let decoded = segment;
-  try {
-    decoded = decodeURIComponent(segment);
-  } catch {
-    // keep the raw segment when it is not valid percent-encoding
+  let segment = path.slice(path.lastIndexOf('/') + 1);
+  if (segment.includes('%')) {
+    try {
+      segment = decodeURIComponent(segment);
+    } catch {
+      // keep the raw segment when it is not valid percent-encoding
+    }
   }
-  return sanitizeFileName(decoded, fallback);
+  return sanitizeFileName(segment, fallback);
 }
 
 /** The extension of a URL's path (`.jpg`), or '' when it has no plain one. */
