@@ -48,6 +48,14 @@ describe('processes backend: child processes', () => {
     assert.deepEqual(await pool.map(mathTasks.square, [1, 2, 3]), [1, 4, 9]);
   });
 
+  it('an idle child ends after idleTimeout; the next task starts a new one', async () => {
+    await using pool = new Pool({ backend: 'processes', workers: 1, idleTimeout: 0 });
+    const first = await pool.apply(workerTasks.pid);
+    await waitUntilGone(first);
+    const second = await pool.apply(workerTasks.pid);
+    assert.notEqual(second, first);
+  });
+
   for (const how of ['end', 'exit']) {
     it(`leaves no child behind when its owner ends without closing the pool (${how})`, async () => {
       const script = fileURLToPath(new URL('../worker-runtime/fixtures/orphan-parent.js', import.meta.url));

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -53,6 +56,33 @@ export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
       ]);
       for (const [context, place] of results) assert.equal(context, place);
       assert.notEqual(results[0]?.[1], results[1]?.[1]);
+    });
+
+    it('starts no worker before the first task, and no more than the work needs', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskmill-lazy-'));
+      const log = join(dir, 'starts.log');
+      const count = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0);
+      try {
+        const pool = make({ workers: 2, initializer: w.countStart, initializerArgs: [log] });
+        assert.equal(count(), 0);
+        assert.equal(await pool.apply(m.square, 3), 9);
+        assert.equal(count(), 1);
+        // Two calls at once: the second worker starts.
+        await Promise.all([pool.apply(m.square, 4), pool.apply(m.square, 5)]);
+        assert.equal(count(), 2);
+        pool.close();
+        await pool.join();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('an initializer that throws fails the calls with its error', async () => {
+      await using pool = make({ initializer: w.failingSetup });
+      await assert.rejects(pool.apply(m.square, 2), {
+        name: 'RangeError',
+        message: 'setup failed on purpose',
+      });
     });
 
     it('moves buffers wrapped in move() to threads and copies them to processes; results can be moved back', async () => {
