@@ -428,12 +428,15 @@ export class WorkerPoolBackend implements Backend {
     let since = Math.max(slot.lastAnswerAt, slot.readyAt);
     const count = results.length / DONE_FIELDS;
     for (let at = 0; at < results.length; at += DONE_FIELDS) {
-      const call = slot.held.shift();
-      slot.answered++;
-      if (call === undefined || call.id !== results[at]) {
-        // The worker answers in order; anything else is a bug worth seeing, not hiding.
-        throw new Error(`taskmill: worker answered request ${String(results[at])} out of order`);
+      if (slot.held[0]?.id !== results[at]) {
+        // A worker answers in order; if one ever does not, it is ended and what it held is
+        // re-run or failed as after a crash, rather than settled with the wrong results.
+        slot.cause ??= new Error(`taskmill: the worker answered request ${String(results[at])} out of order`);
+        this.#kill(slot);
+        return;
       }
+      const call = slot.held.shift() as Call;
+      slot.answered++;
       since = Math.max(since, call.sentAt);
       if (call.timer !== undefined) {
         clearTimeout(call.timer);
