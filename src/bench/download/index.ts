@@ -8,7 +8,7 @@
  *  - throughput: 10,000 x 100 KiB, no latency, concurrency 64 (target: req/s >= Python's thread pool);
  *  - big files: 50 x 20 MiB, no latency, 8 connections (target: MiB/s >= aria2c's).
  * Peers: the seeds' Python thread pool (urllib, standard library), undici's Agent used
- * directly, fetch with p-limit, aria2c (skipped with a note when absent).
+ * directly, fetch with p-limit; aria2c for big files (skipped with a note when absent).
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -155,7 +155,7 @@ export async function latency900(options: {
     imageSize: 100 * 1024,
     latency: 200,
     concurrency: 64,
-    contenders: ['taskmill', 'python threads', 'undici', 'fetch', 'aria2c'],
+    contenders: ['taskmill', 'python threads', 'undici', 'fetch'],
   };
   const floor = Math.ceil(plan.images / plan.concurrency) * (plan.latency / 1000);
   const results = await runPlan(plan, Math.max(1, Math.min(options.runs, 3)));
@@ -192,9 +192,9 @@ export async function throughput10k(options: {
     imageSize: 100 * 1024,
     latency: 0,
     concurrency: 64,
-    contenders: ['taskmill', 'python threads', 'undici', 'fetch', 'aria2c'],
+    contenders: ['taskmill', 'python threads', 'undici', 'fetch'],
   };
-  const results = await runPlan(plan, Math.max(1, Math.min(options.runs, 3)));
+  const results = await runPlan(plan, Math.max(1, Math.min(options.runs, 2)));
   const python = results.find((r) => r.contender === 'python threads' && !('skipped' in r)) as
     | Measured
     | undefined;
