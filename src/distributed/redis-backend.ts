@@ -145,7 +145,7 @@ export class RedisBackend implements Backend {
           id,
           task: request.taskName,
           firstIndex: request.firstIndex,
-          onProgress: request.onProgress === undefined ? undefined : (i, u) => request.onProgress?.(i, u),
+          onProgress: undefined,
           request,
           added: false,
           settle: (value, error) => {
@@ -347,7 +347,10 @@ export class RedisBackend implements Backend {
           return;
         }
         if (update === null || typeof update !== 'object') update = { data: update };
-        for (const p of list) p.onProgress?.(p.firstIndex, update);
+        for (const p of list) {
+          if (p.request !== undefined) p.request.onProgress?.(p.firstIndex, update);
+          else p.onProgress?.(p.firstIndex, update);
+        }
         return;
       }
       case 'removed':

@@ -49,6 +49,11 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Waits until `check` holds (polling state that changes as Redis and workers act). */
+async function untilTrue(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 const pool = (options: Record<string, unknown> = {}) =>
   new Pool({ backend: 'redis', connection: server.url, queue, ...options });
 
@@ -221,6 +226,35 @@ describe('redis backend: enqueue options and jobs by id', () => {
       assert.deepEqual(order, [1, 2, 3]);
     } finally {
       await serial.close();
+    }
+  });
+
+  it('cancelling removes waiting jobs from Redis and stops a running one on its worker', async () => {
+    const q = 'cancel';
+    await using p = pool({ queue: q });
+    const admin = await openQueueAdmin({ queue: q, connection: server.url });
+    const file = join(dir, 'cancel.txt');
+    try {
+      // No worker yet: these wait on the queue until the signal fires.
+      const controller = new AbortController();
+      const waiting = [1, 2, 3].map((n) => p.apply(t.square.with({ signal: controller.signal }), n));
+      await untilTrue(async () => (await admin.counts()).waiting === 3);
+      controller.abort(new Error('not needed'));
+      for (const call of waiting) await assert.rejects(call, /cancelled/);
+      await untilTrue(async () => (await admin.counts()).waiting === 0);
+      // Running: the worker fires the task's signal and the job ends as cancelled.
+      const local = await startWorker({ tasks: [TASKS], queue: q, connection: server.url });
+      try {
+        const running = p.submit(t.markAndSleep, file, 1, 60_000);
+        await untilTrue(async () => (await readFile(file, 'utf8').catch(() => '')) !== '');
+        running.cancel('changed my mind');
+        await assert.rejects(running.get(), /cancelled/);
+        await untilTrue(async () => (await admin.failed()).some((f) => f.error.name === 'TaskAbortedError'));
+      } finally {
+        await local.close();
+      }
+    } finally {
+      await admin.close();
     }
   });
 
