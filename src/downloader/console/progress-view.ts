@@ -33,7 +33,7 @@ export function createProgressView(
     return {
       bytes: formatBytes(bytes),
       rate: `${formatBytes(rate)}/s`,
-      eta: Number.isNaN(eta) ? '?' : formatSeconds(eta),
+      etaText: Number.isNaN(eta) ? '?' : formatSeconds(eta),
       failed: failed > 0 ? ` | ${failed} failed` : '',
       of: total === undefined ? '' : `/${total}`,
     };
@@ -54,7 +54,7 @@ export function createProgressView(
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} |{bar}| {value}{of} files | {bytes} | {rate} | ETA {eta}{failed}`,
+        format: `${label} |{bar}| {value}{of} files | {bytes} | {rate} | ETA {etaText}{failed}`,
         stream,
         hideCursor: true,
         clearOnComplete: true,
@@ -87,7 +87,7 @@ export function createProgressView(
       if (now - last >= everyMs && event.type !== 'end') {
         last = now;
         const p = payload();
-        stream.write(`${label}: ${files}${p.of} files, ${p.bytes}, ${p.rate}, ETA ${p.eta}${p.failed}\n`);
+        stream.write(`${label}: ${files}${p.of} files, ${p.bytes}, ${p.rate}, ETA ${p.etaText}${p.failed}\n`);
       }
     },
     stop() {},
