@@ -157,8 +157,20 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
     autorun: false,
   });
   worker.on('error', (error) => log(`worker ${id}: ${redactMessage(error, redis.password)}`));
+  /** Frees everything when the start fails half-way. */
+  const release = async () => {
+    await worker.close(true).catch(() => {});
+    await pool.terminate().catch(() => {});
+    subscriber.disconnect();
+    client.disconnect();
+  };
 
-  await subscriber.subscribe(cancelChannel(prefix, queueName));
+  try {
+    await subscriber.subscribe(cancelChannel(prefix, queueName));
+  } catch (error) {
+    await release();
+    throw error;
+  }
   subscriber.on('message', (_channel: string, message: string) => {
     let ids: unknown;
     try {
@@ -183,7 +195,12 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
   const runLoop = worker
     .run()
     .catch((error: unknown) => log(`worker ${id} stopped: ${redactMessage(error, redis.password)}`));
-  await worker.waitUntilReady();
+  try {
+    await worker.waitUntilReady();
+  } catch (error) {
+    await release();
+    throw error;
+  }
   log(
     `taskmill worker ${id} on ${describeConnection(redis)} queue ${queueName}: concurrency ${concurrency}, backend ${backend}, tasks ${allowList.describe()}`,
   );
