@@ -24,12 +24,15 @@ function write(res: ServerResponse, chunk: Buffer): Promise<void> | undefined {
 
 /** Writes `pieces` in slices of `slice` bytes with `pause` ms between them. */
 async function trickle(res: ServerResponse, pieces: Buffer[], slice: number, pause: number): Promise<void> {
+  // Pauses end when the connection closes, so a closing server is never held up by a drip.
+  const closed = new AbortController();
+  res.once('close', () => closed.abort());
   for (const piece of pieces) {
     for (let at = 0; at < piece.length; at += slice) {
       if (res.destroyed) return;
       const wait = write(res, piece.subarray(at, at + slice));
       if (wait !== undefined) await wait;
-      if (pause > 0) await sleep(pause);
+      if (pause > 0) await sleep(pause, undefined, { signal: closed.signal }).catch(() => {});
     }
   }
 }
@@ -50,7 +53,7 @@ export async function sendImage(
   stats: ServerStats,
 ): Promise<void> {
   if (options.latency > 0) await sleep(options.latency);
-  if (res.destroyed) return;
+  if (res.destroyed || res.writableEnded) return;
   const faulty = image.attempt <= options.faultAttempts;
   const fault = image.fault;
   if (fault === 'missing' || (faulty && fault === 'error') || (faulty && fault === 'too-many-requests')) {
@@ -109,13 +112,13 @@ export async function sendImage(
   }
   if (faulty && fault === 'drip') {
     await trickle(res, pieces, Math.max(1, Math.ceil(size / 16)), options.dripInterval);
-    res.end();
+    if (!res.destroyed) res.end();
     return;
   }
   if (options.bandwidth > 0) {
     const slice = Math.max(1024, Math.min(65_536, Math.floor(options.bandwidth / 20)));
     await trickle(res, pieces, slice, (slice / options.bandwidth) * 1000);
-    res.end();
+    if (!res.destroyed) res.end();
     return;
   }
   const last = pieces.length - 1;
