@@ -97,7 +97,13 @@ function encode(value: unknown, path: string, depth: number, seen: Set<object>):
     }
     const out: { [key: string]: Json } = {};
     for (const key of Object.keys(object)) {
-      out[key] = encode((object as Record<string, unknown>)[key], `${path}.${key}`, depth + 1, seen);
+      // defineProperty, not assignment: a "__proto__" key must stay a key.
+      Object.defineProperty(out, key, {
+        value: encode((object as Record<string, unknown>)[key], `${path}.${key}`, depth + 1, seen),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return Object.hasOwn(out, TAG) ? { [TAG]: 'obj', v: out } : out;
   } finally {
