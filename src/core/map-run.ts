@@ -71,6 +71,9 @@ export class MapRun {
   #parallelism = 1;
   #maxBatch = 1;
   #lastSize = 0;
+  /** Measurements taken, and how many there were when the chunk size last grew (it grows once per measurement). */
+  #measures = 0;
+  #grownAt = -1;
   #perItemMs: number | undefined;
   #probing = false;
   #abortListener: (() => void) | undefined;
@@ -206,7 +209,10 @@ export class MapRun {
       // A fair share of what remains, so every worker gets several more chunks.
       size = Math.ceil((this.#total - this.#pulled) / (this.#parallelism * 4));
     } else {
-      size = Math.max(1, this.#lastSize * 2);
+      size = Math.max(1, this.#measures > this.#grownAt ? this.#lastSize * 2 : this.#lastSize);
+      this.#grownAt = this.#measures;
+      // Lazy iteration reads ahead in proportion to what the consumer has taken.
+      if (!this.#collectAll) size = Math.min(size, Math.max(1, this.#consumed));
     }
     const byTime = Math.max(1, Math.floor(TARGET_CHUNK_MS / Math.max(this.#perItemMs, 1e-6)));
     size = Math.max(1, Math.min(size, byTime, this.#maxBatch));
@@ -263,6 +269,7 @@ export class MapRun {
   }
 
   #measure(ms: number, size: number): void {
+    this.#measures++;
     const perItem = ms / size;
     this.#perItemMs = this.#perItemMs === undefined ? perItem : (this.#perItemMs + perItem) / 2;
   }
