@@ -234,11 +234,22 @@ export class WorkerPoolBackend implements Backend {
     let taken = 0;
     const depth = this.#depth();
     while (taken < pending.length) {
-      const slot = this.#pick(depth);
+      let slot: Slot | undefined;
+      try {
+        slot = this.#pick(depth);
+      } catch (error) {
+        // A worker could not even be started (bad resourceLimits, missing entry file): the
+        // requests waiting for one fail with the reason.
+        this.#pending = [];
+        for (const call of pending.slice(taken)) this.#fail(call, error);
+        break;
+      }
       if (slot === undefined) break;
       this.#assign(slot, pending[taken++] as Call);
     }
-    if (taken > 0) this.#pending = taken === pending.length ? [] : pending.slice(taken);
+    if (taken > 0 && this.#pending === pending) {
+      this.#pending = taken === pending.length ? [] : pending.slice(taken);
+    }
     for (const slot of this.#live) if (slot.outCount > 0) this.#send(slot);
   }
 
