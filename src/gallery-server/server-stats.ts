@@ -5,6 +5,11 @@ export class ServerStats {
   pageRequests = 0;
   imageRequests = 0;
   rangeRequests = 0;
+  /** Connections open now, and the most open at once (to check a client's per-host cap). */
+  openConnections = 0;
+  maxOpenConnections = 0;
+  /** Every User-Agent seen. */
+  readonly userAgents = new Set<string>();
   readonly #perImage = new Map<number, number>();
   readonly #statuses = new Map<number, number>();
 
@@ -19,6 +24,12 @@ export class ServerStats {
     this.#perImage.set(id, n);
     this.imageRequests++;
     return n;
+  }
+
+  /** @internal */
+  connectionOpened(): void {
+    this.openConnections++;
+    if (this.openConnections > this.maxOpenConnections) this.maxOpenConnections = this.openConnections;
   }
 
   /** @internal */

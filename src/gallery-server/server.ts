@@ -45,6 +45,8 @@ export async function startGalleryServer(options: GalleryServerOptions = {}): Pr
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.requests++;
+    const agent = req.headers['user-agent'];
+    if (agent !== undefined && stats.userAgents.size < 100) stats.userAgents.add(agent);
     const url = req.url ?? '/';
     const image = IMAGE_PATH.exec(url);
     if (image !== null && req.method === 'GET') {
@@ -93,6 +95,10 @@ export async function startGalleryServer(options: GalleryServerOptions = {}): Pr
     },
   );
   server.on('clientError', (_error, socket) => socket.destroy());
+  server.on('connection', (socket) => {
+    stats.connectionOpened();
+    socket.once('close', () => stats.openConnections--);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(resolved.port, resolved.host, () => {
