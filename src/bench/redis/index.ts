@@ -9,6 +9,7 @@
  * and taskmill's overhead over BullMQ in each (target <= 10 %).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Pool } from '../../core/pool.js';
@@ -47,33 +48,54 @@ export async function redisVsBullmq(options: {
   await using server = await startRedisServer();
   const rows: Record<string, unknown>[] = [];
   for (const c of CASES) {
-    const medians: Record<Kind, number> = { taskmill: 0, bullmq: 0 };
-    for (const kind of ['bullmq', 'taskmill'] as const) {
-      const queue = `bench-${kind}-${c.task}-${c.workers}`;
-      const workers = await startAll(
-        Array.from({ length: c.workers }, () => () => startWorkerProcess(kind, server.plainUrl, queue)),
-      );
-      try {
-        const times: number[] = [];
-        const runOnce = kind === 'taskmill' ? taskmillRun : bullmqRun;
-        await runOnce(server.plainUrl, queue, c.task, Math.min(200, jobs)); // warm-up
-        for (let i = 0; i < runs; i++) times.push(await runOnce(server.plainUrl, queue, c.task, jobs));
-        const seconds = median(times);
-        medians[kind] = c.unit === 'seconds' ? seconds : jobs / seconds;
-      } finally {
-        await Promise.all(workers.map(stopProcess));
+    // Both contenders' workers run side by side and their runs alternate, so a change in the
+    // machine's load touches both alike. CPU seconds (caller + workers) are reported too: on a
+    // busy machine they say more about overhead than wall time does.
+    const started = await Promise.all(
+      (['bullmq', 'taskmill'] as const).map(async (kind) => {
+        const queue = `bench-${kind}-${c.task}-${c.workers}`;
+        const workers = await startAll(
+          Array.from({ length: c.workers }, () => () => startWorkerProcess(kind, server.plainUrl, queue)),
+        );
+        return { kind, queue, workers };
+      }),
+    );
+    try {
+      const times: Record<Kind, number[]> = { taskmill: [], bullmq: [] };
+      const cpu: Record<Kind, number[]> = { taskmill: [], bullmq: [] };
+      for (let i = -1; i < runs; i++) {
+        for (const { kind, queue, workers } of started) {
+          const runOnce = kind === 'taskmill' ? taskmillRun : bullmqRun;
+          const size = i < 0 ? Math.min(200, jobs) : jobs; // i = -1: warm-up
+          const cpuBefore = process.cpuUsage();
+          const workersBefore = workers.map(cpuSeconds);
+          const seconds = await runOnce(server.plainUrl, queue, c.task, size);
+          if (i < 0) continue;
+          const caller = process.cpuUsage(cpuBefore);
+          const workerCpu = workers.reduce((sum, w, k) => sum + cpuSeconds(w) - (workersBefore[k] ?? 0), 0);
+          times[kind].push(seconds);
+          cpu[kind].push((caller.user + caller.system) / 1e6 + workerCpu);
+        }
       }
+      const value = (kind: Kind) => (c.unit === 'seconds' ? median(times[kind]) : jobs / median(times[kind]));
+      const overhead =
+        c.unit === 'seconds'
+          ? value('taskmill') / value('bullmq') - 1
+          : value('bullmq') / value('taskmill') - 1;
+      rows.push({
+        name: c.name,
+        jobs,
+        [`taskmill ${c.unit}`]: round(value('taskmill')),
+        [`bullmq ${c.unit}`]: round(value('bullmq')),
+        'overhead %': round(overhead * 100),
+        'taskmill cpu s': round(median(cpu.taskmill)),
+        'bullmq cpu s': round(median(cpu.bullmq)),
+        'cpu overhead %': round((median(cpu.taskmill) / median(cpu.bullmq) - 1) * 100),
+        target: `${c.unit === 'seconds' ? '<=' : '>='} ${c.target} ${c.unit} (5,000 jobs), overhead <= 10 %`,
+      });
+    } finally {
+      await Promise.all(started.flatMap(({ workers }) => workers.map(stopProcess)));
     }
-    const overhead =
-      c.unit === 'seconds' ? medians.taskmill / medians.bullmq - 1 : medians.bullmq / medians.taskmill - 1;
-    rows.push({
-      name: c.name,
-      jobs,
-      [`taskmill ${c.unit}`]: round(medians.taskmill),
-      [`bullmq ${c.unit}`]: round(medians.bullmq),
-      'overhead %': round(overhead * 100),
-      target: `${c.unit === 'seconds' ? '<=' : '>='} ${c.target} ${c.unit} (5,000 jobs), overhead <= 10 %`,
-    });
   }
   return rows;
 }
@@ -196,6 +218,16 @@ function startWorkerProcess(
     });
     child.once('exit', (code) => reject(new Error(`${kind} worker exited with ${code} before it was ready`)));
   });
+}
+
+/** CPU seconds a child process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(child: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** Starts every worker; if one fails, stops those that started and throws. */
