@@ -4,25 +4,35 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export class TokenBucket {
   readonly #rate: number;
   readonly #burst: number;
+  readonly #now: () => number;
   #tokens: number;
   #last: number;
-  /** Time (ms, performance.now) at which the last reserved token becomes available. */
-  constructor(rate: number, burst = Math.max(1, Math.ceil(rate / 10))) {
+
+  constructor(
+    rate: number,
+    burst = Math.max(1, Math.ceil(rate / 10)),
+    now: () => number = () => performance.now(),
+  ) {
     this.#rate = rate;
     this.#burst = burst;
+    this.#now = now;
     this.#tokens = burst;
-    this.#last = performance.now();
+    this.#last = now();
   }
 
-  /** Resolves when a request may start. Reservations are taken in call order. */
-  async take(signal?: AbortSignal): Promise<void> {
-    if (this.#rate <= 0) return;
-    const now = performance.now();
+  /** Takes a token and returns how many ms to wait before using it (0: now). Reservations queue in call order. */
+  reserve(): number {
+    if (this.#rate <= 0) return 0;
+    const now = this.#now();
     this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) * this.#rate) / 1000);
     this.#last = now;
     this.#tokens -= 1;
-    if (this.#tokens >= 0) return;
-    const wait = (-this.#tokens * 1000) / this.#rate;
-    await sleep(wait, undefined, signal ? { signal } : undefined);
+    return this.#tokens >= 0 ? 0 : (-this.#tokens * 1000) / this.#rate;
+  }
+
+  /** Resolves when a request may start. */
+  async take(signal?: AbortSignal): Promise<void> {
+    const wait = this.reserve();
+    if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined);
   }
 }
