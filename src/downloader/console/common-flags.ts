@@ -45,7 +45,14 @@ export function addDownloadFlags(command: Command): Command {
     .option('--connect-timeout <ms>', 'connect timeout', wholeNumber('connect-timeout', 1), 10_000)
     .option('--idle-timeout <ms>', 'longest silence from a server', wholeNumber('idle-timeout', 1), 30_000)
     .option('--user-agent <text>', 'User-Agent header')
-    .option('--redis <url>', 'Redis URL for --backend redis (default redis://127.0.0.1:6379)')
+    .option(
+      '--redis <url>',
+      'Redis for --backend redis (default: $TASKMILL_REDIS_URL, else redis://127.0.0.1:6379)',
+    )
+    .option(
+      '--queue <name>',
+      'queue for --backend redis (start workers with: taskmill worker --tasks <dist>/downloader/download-task.js)',
+    )
     .option('--report <file.json>', 'write every item outcome (and failure reason) to this JSON file')
     .option('-q, --quiet', 'no progress display');
 }
@@ -67,6 +74,14 @@ export function downloadOptionsFrom(flags: Record<string, unknown>): DownloadOpt
     connectTimeout: flags.connectTimeout as number,
     idleTimeout: flags.idleTimeout as number,
     ...(userAgent !== undefined ? { userAgent } : {}),
-    ...(flags.redis !== undefined ? { pool: { connection: flags.redis as string } } : {}),
+    ...(flags.backend === 'redis' ? { pool: redisPool(flags) } : {}),
+  };
+}
+
+function redisPool(flags: Record<string, unknown>): { connection?: string; queue?: string } {
+  const connection = (flags.redis as string | undefined) ?? process.env.TASKMILL_REDIS_URL;
+  return {
+    ...(connection !== undefined ? { connection } : {}),
+    ...(flags.queue !== undefined ? { queue: flags.queue as string } : {}),
   };
 }
