@@ -3,10 +3,13 @@
  * threads, processes, redis). `setupDownloader` is the pool's initializer (one Agent per
  * worker); `downloadFile` is the per-item task. Arguments and results are plain data.
  */
+
+import { realpathSync } from 'node:fs';
+import { sep } from 'node:path';
 import { reportProgress, workerContext } from '../core/task-context.js';
 import { fetchFile } from './fetch-file.js';
 import { createDownloaderState, type DownloaderState, isDownloaderState } from './http-state.js';
-import { assertRealFolder } from './safe-name.js';
+import { assertRealFolder, UnsafePathError } from './safe-name.js';
 import type { DownloadItem, DownloadSettings, ItemResult } from './types.js';
 
 /** States by settings, for workers that never ran the initializer (e.g. a remote worker). */
@@ -19,9 +22,25 @@ function keyOf(settings: DownloadSettings): string {
 /** Pool initializer: this worker's HTTP state (Agent with keep-alive, connection cap, rate share). */
 export function setupDownloader(settings: DownloadSettings): DownloaderState {
   assertRealFolder(settings.outDir);
+  assertAllowedFolder(settings.outDir);
   const state = createDownloaderState(settings);
   fallbackStates.set(keyOf(settings), state);
   return state;
+}
+
+/**
+ * On a shared worker (the redis backend), callers choose the output folder. Set
+ * TASKMILL_DOWNLOAD_ROOT on the worker to confine every download to that folder tree.
+ */
+function assertAllowedFolder(outDir: string): void {
+  const root = process.env.TASKMILL_DOWNLOAD_ROOT;
+  if (root === undefined || root === '') return;
+  const realRoot = realpathSync(root);
+  if (outDir !== realRoot && !outDir.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
+    throw new UnsafePathError(
+      `this worker only writes under TASKMILL_DOWNLOAD_ROOT (${realRoot}), not ${outDir}`,
+    );
+  }
 }
 
 function stateFor(settings: DownloadSettings): DownloaderState {
@@ -40,6 +59,8 @@ function stateFor(settings: DownloadSettings): DownloaderState {
   const key = keyOf(settings);
   let state = fallbackStates.get(key);
   if (state === undefined) {
+    assertRealFolder(settings.outDir);
+    assertAllowedFolder(settings.outDir);
     state = createDownloaderState(settings);
     fallbackStates.set(key, state);
   }

@@ -1,6 +1,6 @@
 /** The same download task on the redis backend: jobs through a real redis-server (started here), a worker that knows the task. */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRedisServer } from '../distributed/testing/redis-server.js';
@@ -55,5 +55,27 @@ describe('download on the redis backend', () => {
     for (const item of items) {
       assert.deepEqual(await readFile(join(out, item.name)), imageBody(13, 30_000, imageIdOf(item.url)));
     }
+  });
+
+  it('lets a worker confine downloads to TASKMILL_DOWNLOAD_ROOT', async () => {
+    const allowed = join(temp.path, 'allowed');
+    await mkdir(allowed);
+    const elsewhere = join(temp.path, 'elsewhere');
+    process.env.TASKMILL_DOWNLOAD_ROOT = allowed;
+    const items: ItemResult[] = [];
+    try {
+      for await (const event of download([`${server.url}/i/1.jpg`], {
+        out: elsewhere,
+        backend: 'redis',
+        pool: { connection: redis.plainUrl, queue: 'downloads' },
+      })) {
+        if (event.type === 'item') items.push(event.result);
+      }
+    } finally {
+      delete process.env.TASKMILL_DOWNLOAD_ROOT;
+    }
+    assert.equal(items[0]?.outcome, 'failed');
+    assert.match(items[0]?.reason ?? '', /only writes under TASKMILL_DOWNLOAD_ROOT/);
+    assert.deepEqual(await readdir(elsewhere), []);
   });
 });
