@@ -68,7 +68,6 @@ interface Call {
   attempts: number;
   /** Its buffers were moved to a worker: it cannot be sent again. */
   moved: boolean;
-  sentAt: number;
   worker: Slot | undefined;
   timer: NodeJS.Timeout | undefined;
 }
@@ -82,8 +81,6 @@ class Slot {
   live = true;
   exited = false;
   refd = false;
-  readyAt = 0;
-  lastAnswerAt = 0;
   idleTimer: NodeJS.Timeout | undefined;
   closeTimer: NodeJS.Timeout | undefined;
   cause: Error | undefined;
@@ -129,7 +126,7 @@ export class WorkerPoolBackend implements Backend {
   #nextId = 1;
   #scheduled = false;
   #ended = false;
-  /** Moving average of milliseconds per request, measured from answers. */
+  /** Moving average of the milliseconds a request runs in its worker. */
   #serviceMs: number | undefined;
   readonly #flushNow = () => this.#flush();
 
@@ -169,7 +166,6 @@ export class WorkerPoolBackend implements Backend {
         settled: false,
         attempts: 0,
         moved: false,
-        sentAt: 0,
         worker: undefined,
         timer: undefined,
       };
@@ -315,7 +311,6 @@ export class WorkerPoolBackend implements Backend {
     const task = request.task as TaskRef;
     call.worker = slot;
     call.attempts++;
-    call.sentAt = performance.now();
     if (slot.held.length === 0) this.#busy(slot);
     slot.held.push(call);
     let flags = request.timeout !== undefined ? FLAG_TIMED : 0;
@@ -418,7 +413,6 @@ export class WorkerPoolBackend implements Backend {
       }
       case 'ready':
         slot.ready = true;
-        slot.readyAt = performance.now();
         return;
       case 'fatal': {
         const error = deserializeError(message[1]);
@@ -435,9 +429,8 @@ export class WorkerPoolBackend implements Backend {
   }
 
   #onDone(slot: Slot, results: unknown[]): void {
-    const now = performance.now();
-    let since = Math.max(slot.lastAnswerAt, slot.readyAt);
     const count = results.length / DONE_FIELDS;
+    let busyMs = 0;
     for (let at = 0; at < results.length; at += DONE_FIELDS) {
       if (slot.held[0]?.id !== results[at]) {
         // A worker answers in order; if one ever does not, it is ended and what it held is
@@ -448,7 +441,7 @@ export class WorkerPoolBackend implements Backend {
       }
       const call = slot.held.shift() as Call;
       slot.answered++;
-      since = Math.max(since, call.sentAt);
+      busyMs += results[at + 4] as number;
       if (call.timer !== undefined) {
         clearTimeout(call.timer);
         call.timer = undefined;
@@ -470,8 +463,9 @@ export class WorkerPoolBackend implements Backend {
         );
       }
     }
-    slot.lastAnswerAt = now;
-    const perRequest = (now - since) / count;
+    // How long requests run in the worker (not how long they took to cross): the depth of
+    // pipelining bounds the work queued behind a request, not the bytes in flight.
+    const perRequest = busyMs / count;
     this.#serviceMs = this.#serviceMs === undefined ? perRequest : this.#serviceMs * 0.8 + perRequest * 0.2;
     if (slot.held.length === 0) this.#whenIdle(slot);
     if (this.#pending.length > 0) this.#schedule();
