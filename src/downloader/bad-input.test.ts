@@ -15,7 +15,7 @@ function assertOneLine(result: CliResult, pattern: RegExp): void {
   assert.equal(result.stderr.includes('    at '), false, 'no stack trace');
 }
 
-describe('taskmill download with bad input', () => {
+describe('taskmill download with bad input', { concurrency: true }, () => {
   let server: GalleryServer;
   let empty: GalleryServer;
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
