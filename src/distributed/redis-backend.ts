@@ -18,7 +18,13 @@ import type {
   ExecResult,
   RemoteJob,
 } from '../core/backend.js';
-import { InvalidArgumentError, JobLostError, PoolClosedError } from '../core/errors.js';
+import {
+  InvalidArgumentError,
+  JobLostError,
+  PoolClosedError,
+  TaskAbortedError,
+  TaskTimeoutError,
+} from '../core/errors.js';
 import { isTaskRef } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import { type ConnectionSpec, connect, redisOptions } from './connection.js';
@@ -151,7 +157,7 @@ export class RedisBackend implements Backend {
           settle: (value, error) => {
             this.#byRequest.delete(request);
             if (error === undefined) resolve({ values: [value] });
-            else if (error instanceof JobLostError || error instanceof PoolClosedError) reject(error);
+            else if (failsWholeRequest(error)) reject(error);
             else resolve({ values: [undefined], errors: new Map([[0, error]]) });
           },
         };
@@ -459,6 +465,21 @@ export class RedisBackend implements Backend {
       // Redis away: the jobs run and their results are ignored.
     }
   }
+}
+
+/**
+ * As the Backend contract says: the request as such fails (its promise rejects) when it was
+ * cancelled, timed out, lost or cut short by the pool closing; a task's own error fails its item.
+ */
+function failsWholeRequest(error: Error): boolean {
+  return (
+    error instanceof JobLostError ||
+    error instanceof PoolClosedError ||
+    error instanceof TaskAbortedError ||
+    error instanceof TaskTimeoutError ||
+    error.name === 'TaskAbortedError' ||
+    error.name === 'TaskTimeoutError'
+  );
 }
 
 /** BullMQ's form: keep everything when neither bound is given. */
