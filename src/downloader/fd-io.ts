@@ -2,7 +2,7 @@
  * Promise wrappers over the callback fs API with plain file descriptors: much cheaper per file
  * than fs/promises FileHandles when thousands of small files are written.
  */
-import { close, open, rename, write, writev } from 'node:fs';
+import { close, open, read, rename, write, writev } from 'node:fs';
 
 export function openFd(path: string, flags: number, mode: number): Promise<number> {
   return new Promise((resolve, reject) =>
@@ -41,4 +41,21 @@ export async function writeAll(fd: number, chunks: Buffer[]): Promise<void> {
 
 export function renameFile(from: string, to: string): Promise<void> {
   return new Promise((resolve, reject) => rename(from, to, (error) => (error ? reject(error) : resolve())));
+}
+
+/** The byte at `position` of the file at `path`. */
+export function readByteAt(path: string, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    open(path, 'r', (openError, fd) => {
+      if (openError) return reject(openError);
+      const buffer = Buffer.alloc(1);
+      read(fd, buffer, 0, 1, position, (readError, n) => {
+        close(fd, () => {
+          if (readError) reject(readError);
+          else if (n !== 1) reject(new Error(`${path} is shorter than ${position + 1} bytes`));
+          else resolve(buffer[0] as number);
+        });
+      });
+    });
+  });
 }

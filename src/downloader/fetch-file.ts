@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { classifyError } from './attempt-errors.js';
 import { AttemptError } from './errors.js';
-import { closeFd, openFd, renameFile, writeAll } from './fd-io.js';
+import { closeFd, openFd, readByteAt, renameFile, writeAll } from './fd-io.js';
 import type { DownloaderState } from './http-state.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 import { pathInside } from './safe-name.js';
@@ -87,7 +87,10 @@ async function attempt(
   const settings = state.settings;
   const offset = knownAbsent ? 0 : await existingSize(part);
   const headers: Record<string, string> = { 'user-agent': settings.userAgent, ...settings.headers };
-  if (offset > 0) headers.range = `bytes=${offset}-`;
+  // A resume asks for one byte it already has: it must match (the part belongs to this file), and a
+  // part that is already complete still gets a 206 (with the digest) rather than a 416.
+  const overlap = offset > 0 ? await readByteAt(part, offset - 1) : undefined;
+  if (offset > 0) headers.range = `bytes=${offset - 1}-`;
   let target = url;
   let response: Dispatcher.ResponseData;
   for (let redirects = 0; ; redirects++) {
@@ -114,7 +117,7 @@ async function attempt(
   let total: number | undefined;
   if (status === 206) {
     const range = CONTENT_RANGE.exec(header(response.headers, 'content-range') ?? '');
-    if (range === null || Number(range[1]) !== offset) {
+    if (range === null || offset === 0 || Number(range[1]) !== offset - 1) {
       await body.dump();
       await discard(part);
       throw new AttemptError('ERR_BAD_RANGE', `the server answered a Range request with the wrong bytes`, {
@@ -163,7 +166,29 @@ async function attempt(
     try {
       // Event-based reading (cheaper per chunk than an async iterator); pause while a batch is written.
       await new Promise<void>((resolve, reject) => {
-        body.on('data', (chunk: Buffer) => {
+        let skipOverlap = start > 0;
+        body.on('data', (received: Buffer) => {
+          let chunk = received;
+          if (skipOverlap) {
+            if (chunk.length === 0) return;
+            if (chunk[0] !== overlap) {
+              body.destroy();
+              reject(
+                new AttemptError(
+                  'ERR_RESUME_MISMATCH',
+                  'the partial file does not match the remote file; restarting',
+                  {
+                    retryable: true,
+                    status,
+                  },
+                ),
+              );
+              return;
+            }
+            skipOverlap = false;
+            chunk = chunk.subarray(1);
+            if (chunk.length === 0) return;
+          }
           hash?.update(chunk);
           pending.push(chunk);
           pendingBytes += chunk.length;
@@ -187,6 +212,12 @@ async function attempt(
         body.once('error', reject);
       });
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_RESUME_MISMATCH') {
+        if (fd !== undefined) await closeFd(fd).catch(() => {});
+        fd = undefined;
+        await discard(part);
+        throw error;
+      }
       // Keep what arrived so the next attempt can resume from it.
       await flush().catch(() => {});
       throw error;

@@ -55,6 +55,18 @@ describe('partial files and integrity', () => {
     assert.deepEqual(await readFile(join(out, '6.jpg')), imageBody(8, 50_000, 6));
   });
 
+  it('finishes a .part that already holds every byte (killed before the rename) without fetching it again', async () => {
+    const out = join(temp.path, 'complete-part');
+    await mkdir(out);
+    await writeFile(join(out, '9.jpg.part'), imageBody(8, 50_000, 9));
+    const result = await fetchOne(`${withRanges.url}/i/9.jpg`, out);
+    assert.equal(result.outcome, 'downloaded');
+    assert.equal(result.resumedFrom, 50_000);
+    assert.equal(result.bytes, 0);
+    assert.equal(result.verified, true);
+    assert.deepEqual(await readFile(join(out, '9.jpg')), imageBody(8, 50_000, 9));
+  });
+
   it('throws away a foreign .part whose bytes fail the digest, and fetches the file whole', async () => {
     const out = join(temp.path, 'bad-part');
     await mkdir(out);
