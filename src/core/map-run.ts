@@ -37,14 +37,26 @@ export interface MapOptions<R = unknown> {
   readonly onProgress?: (progress: MapProgress) => void;
 }
 
-/** @internal Where a run delivers outcomes. `error` returns true to keep going, false to stop. */
+/**
+ * @internal Where a run delivers outcomes. `error` returns true to keep going, false to stop.
+ * A sink may take whole chunks instead (`chunk`), which spares a call per item.
+ */
 export interface MapSink {
   value(index: number, value: unknown): void;
   error(index: number, error: unknown): boolean;
+  chunk?(firstIndex: number, values: unknown[]): void;
+}
+
+/** @internal The input of a run: items, each one argument (`spread: false`) or an argument list. */
+export interface MapInput {
+  readonly items: Iterable<unknown> | AsyncIterable<unknown>;
+  readonly spread: boolean;
 }
 
 /** Target time for one batch, in ms: long enough to amortise a round trip, short enough to balance. */
 const TARGET_CHUNK_MS = 20;
+/** Least time one batch should take: below it, the round trip to a worker costs more than the work. */
+const MIN_CHUNK_MS = 1;
 
 export class MapRun {
   readonly done: Promise<void>;
@@ -58,8 +70,10 @@ export class MapRun {
   readonly #collectAll: boolean;
   readonly #timeout: number | undefined;
   readonly #entries = new Set<Entry>();
-  #sync: Iterator<readonly unknown[]> | undefined;
-  #async: AsyncIterator<readonly unknown[]> | undefined;
+  #array: readonly unknown[] | undefined;
+  #sync: Iterator<unknown> | undefined;
+  #async: AsyncIterator<unknown> | undefined;
+  readonly #spread: boolean;
   readonly #total: number | undefined;
   #pulled = 0;
   #finished = 0;
@@ -81,7 +95,7 @@ export class MapRun {
   constructor(
     dispatcher: Dispatcher,
     task: Task<never[], unknown>,
-    argLists: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+    input: MapInput,
     options: MapOptions<unknown>,
     sink: MapSink,
     collectAll: boolean,
@@ -109,10 +123,18 @@ export class MapRun {
     }
     this.#timeout =
       options.timeout ?? (isTaskRef(task) ? task.options.timeout : undefined) ?? dispatcher.defaultTimeout;
-    const length = (argLists as { length?: unknown }).length;
-    this.#total = typeof length === 'number' ? length : undefined;
-    if (Symbol.iterator in argLists) this.#sync = argLists[Symbol.iterator]();
-    else this.#async = argLists[Symbol.asyncIterator]();
+    const items = input.items;
+    this.#spread = input.spread;
+    if (Array.isArray(items)) {
+      this.#array = items;
+      this.#total = items.length;
+    } else if (items !== null && typeof items === 'object' && Symbol.iterator in items) {
+      this.#sync = items[Symbol.iterator]();
+    } else if (items !== null && typeof items === 'object' && Symbol.asyncIterator in items) {
+      this.#async = items[Symbol.asyncIterator]();
+    } else {
+      throw new InvalidArgumentError('items must be an array, an iterable or an async iterable');
+    }
 
     const signal = options.signal ?? (isTaskRef(task) ? task.options.signal : undefined);
     if (signal !== undefined) {
@@ -135,7 +157,7 @@ export class MapRun {
           options.chunkSize === undefined &&
           this.#timeout === undefined &&
           this.#maxBatch > 1 &&
-          this.#sync !== undefined;
+          this.#async === undefined;
         void this.#pump();
       },
       (error: unknown) => this.#fail(error, false),
@@ -174,16 +196,23 @@ export class MapRun {
         const size = this.#nextChunkSize();
         const first = this.#pulled;
         const items: unknown[][] = [];
-        while (items.length < size) {
-          const step =
-            this.#sync !== undefined
-              ? this.#sync.next()
-              : await (this.#async as AsyncIterator<readonly unknown[]>).next();
-          if (step.done) {
-            this.#exhausted = true;
-            break;
+        const array = this.#array;
+        if (array !== undefined) {
+          const end = Math.min(array.length, first + size);
+          for (let i = first; i < end; i++) items.push(this.#argList(array[i]));
+          if (end >= array.length) this.#exhausted = true;
+        } else {
+          while (items.length < size) {
+            const step =
+              this.#sync !== undefined
+                ? this.#sync.next()
+                : await (this.#async as AsyncIterator<unknown>).next();
+            if (step.done) {
+              this.#exhausted = true;
+              break;
+            }
+            items.push(this.#argList(step.value));
           }
-          items.push(step.value as unknown[]);
         }
         if (this.#stopped) return;
         this.#pulled += items.length;
@@ -196,6 +225,17 @@ export class MapRun {
       this.#pumping = false;
     }
     this.#checkDone();
+  }
+
+  /** One item as the argument list its task is called with (starmap's tuples are copied). */
+  #argList(item: unknown): unknown[] {
+    if (!this.#spread) return [item];
+    if (!Array.isArray(item)) {
+      throw new InvalidArgumentError(
+        'each starmap item must be an array of arguments, e.g. [[1, 2], [3, 4]]',
+      );
+    }
+    return item.slice();
   }
 
   #nextChunkSize(): number {
@@ -214,8 +254,11 @@ export class MapRun {
       // Lazy iteration reads ahead in proportion to what the consumer has taken.
       if (!this.#collectAll) size = Math.min(size, Math.max(1, this.#consumed));
     }
-    const byTime = Math.max(1, Math.floor(TARGET_CHUNK_MS / Math.max(this.#perItemMs, 1e-6)));
-    size = Math.max(1, Math.min(size, byTime, this.#maxBatch));
+    const perItem = Math.max(this.#perItemMs, 1e-6);
+    // Not so small that the round trip costs more than the work, not so big that balance suffers.
+    const floorByTime = Math.ceil(MIN_CHUNK_MS / perItem);
+    const ceilingByTime = Math.max(1, Math.floor(TARGET_CHUNK_MS / perItem));
+    size = Math.max(1, Math.min(Math.max(size, floorByTime), ceilingByTime, this.#maxBatch));
     this.#lastSize = size;
     return size;
   }
@@ -223,17 +266,7 @@ export class MapRun {
   #dispatch(firstIndex: number, items: unknown[][]): void {
     let transfer: ArrayBuffer[] | undefined;
     try {
-      for (let i = 0; i < items.length; i++) {
-        const prepared = this.#dispatcher.prepare(
-          this.#task,
-          items[i] as unknown[],
-          `items[${firstIndex + i}]`,
-        );
-        if (prepared.transfer !== undefined) {
-          transfer ??= [];
-          for (const buffer of prepared.transfer) transfer.push(buffer);
-        }
-      }
+      transfer = this.#dispatcher.prepareBatch(this.#task, items, firstIndex);
     } catch (error) {
       this.#fail(error, true);
       return;
@@ -278,6 +311,18 @@ export class MapRun {
     if (this.#stopped) return;
     const errors = result.errors;
     const onResult = this.#options.onResult;
+    if (errors === undefined && this.#sink.chunk !== undefined) {
+      this.#finished += count;
+      this.#sink.chunk(
+        firstIndex,
+        result.values.length === count ? result.values : result.values.slice(0, count),
+      );
+      if (onResult !== undefined) for (let i = 0; i < count; i++) onResult(result.values[i], firstIndex + i);
+      this.#options.onProgress?.({ done: this.#finished, total: this.#total });
+      void this.#pump();
+      this.#checkDone();
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const index = firstIndex + i;
       const error = errors?.get(i);

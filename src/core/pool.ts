@@ -18,7 +18,7 @@ import { createBackend, runsInProcess } from './backend-registry.js';
 import { InvalidArgumentError, PoolClosedError, QueueFullError, TaskAbortedError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { Job } from './job.js';
-import { type MapOptions, MapRun, type MapSink } from './map-run.js';
+import { type MapInput, type MapOptions, MapRun, type MapSink } from './map-run.js';
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import { type AnyFunction, describeTask, isTaskRef, type Task, type TaskRef } from './task.js';
 import type { ProgressUpdate } from './task-context.js';
@@ -56,11 +56,12 @@ export interface Entry {
 export interface Dispatcher {
   readonly backendName: BackendName;
   backendInfo(): Promise<{ slots: number; parallelism: number; maxBatch: number }>;
-  prepare(
+  /** Checks a batch of argument lists (rewriting moved values) and returns the buffers to move. */
+  prepareBatch(
     task: Task<never[], unknown>,
-    args: unknown[],
-    label: string,
-  ): { transfer: ArrayBuffer[] | undefined };
+    items: unknown[][],
+    firstIndex: number,
+  ): ArrayBuffer[] | undefined;
   enqueue(entry: Entry): void;
   withdraw(entry: Entry, reason: Error): void;
   emitProgress(event: ProgressEvent): void;
@@ -119,7 +120,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
         const impl = await this.#ready();
         return { slots: impl.slots, parallelism: impl.parallelism, maxBatch: impl.maxBatch };
       },
-      prepare: (task, args, label) => this.#prepare(task, args, label),
+      prepareBatch: (task, items, firstIndex) => this.#prepareBatch(task, items, firstIndex),
       enqueue: (entry) => this.#enqueue(entry),
       withdraw: (entry, reason) => this.#withdraw(entry, reason),
       emitProgress: (event) => {
@@ -217,7 +218,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   ): Promise<R[]> {
     return this.#collect(
       task as Task<never[], unknown>,
-      wrapSingle(items),
+      { items: items, spread: false },
       options as MapOptions<unknown>,
       true,
     ) as Promise<R[]>;
@@ -231,7 +232,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   ): Promise<R[]> {
     return this.#collect(
       task as Task<never[], unknown>,
-      copyTuples(argLists),
+      { items: argLists, spread: true },
       options as MapOptions<unknown>,
       true,
     ) as Promise<R[]>;
@@ -245,7 +246,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   ): Promise<Settled<R>[]> {
     return this.#collect(
       task as Task<never[], unknown>,
-      wrapSingle(items),
+      { items: items, spread: false },
       options as MapOptions<unknown>,
       false,
     ) as Promise<Settled<R>[]>;
@@ -259,7 +260,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   ): AsyncIterableIterator<R> {
     return this.#iterate(
       task as Task<never[], unknown>,
-      wrapSingle(items),
+      { items: items, spread: false },
       options as MapOptions<unknown>,
       true,
     ) as AsyncIterableIterator<R>;
@@ -273,7 +274,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   ): AsyncIterableIterator<R> {
     return this.#iterate(
       task as Task<never[], unknown>,
-      wrapSingle(items),
+      { items: items, spread: false },
       options as MapOptions<unknown>,
       false,
     ) as AsyncIterableIterator<R>;
@@ -432,6 +433,36 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return { transfer };
   }
 
+  #prepareBatch(
+    task: Task<never[], unknown>,
+    items: unknown[][],
+    firstIndex: number,
+  ): ArrayBuffer[] | undefined {
+    this.#checkRunnable(task, 'a task');
+    const check = !runsInProcess(this.backend);
+    let transfer: ArrayBuffer[] | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const args = items[i] as unknown[];
+      // Primitive arguments (the common case for tiny tasks) need neither unwrapping nor checks.
+      if (args.length === 1) {
+        const only = args[0];
+        if (
+          only === null ||
+          (typeof only !== 'object' && typeof only !== 'function' && typeof only !== 'symbol')
+        ) {
+          continue;
+        }
+      }
+      const moved = unwrapMoved(args);
+      if (moved !== undefined) {
+        transfer ??= [];
+        for (const buffer of moved) if (!transfer.includes(buffer)) transfer.push(buffer);
+      }
+      if (check) assertCloneable(args, `items[${firstIndex + i}]`);
+    }
+    return transfer;
+  }
+
   #enqueue(entry: Entry): void {
     if (this.#state === 'terminated') {
       entry.state = 2;
@@ -521,7 +552,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
 
   #collect(
     task: Task<never[], unknown>,
-    argLists: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+    input: MapInput,
     options: MapOptions<unknown>,
     failFast: boolean,
   ): Promise<unknown[]> {
@@ -530,35 +561,51 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const results: unknown[] = [];
+    // Outcomes arrive by chunk and out of order; they are placed once, at the end, into an
+    // array of the right length (writing far past the end of a growing array is slow).
+    const chunks: { first: number; values: unknown[] }[] = [];
+    const singles: { index: number; value: unknown }[] = [];
     const sink: MapSink = failFast
       ? {
-          value: (index, value) => {
-            results[index] = value;
-          },
+          chunk: (first, values) => chunks.push({ first, values }),
+          value: (index, value) => singles.push({ index, value }),
           error: () => false,
         }
       : {
-          value: (index, value) => {
-            results[index] = { status: 'fulfilled', value };
-          },
+          chunk: (first, values) =>
+            chunks.push({ first, values: values.map((value) => ({ status: 'fulfilled', value })) }),
+          value: (index, value) => singles.push({ index, value: { status: 'fulfilled', value } }),
           error: (index, reason) => {
-            results[index] = { status: 'rejected', reason };
+            singles.push({ index, value: { status: 'rejected', reason } });
             return true;
           },
         };
-    const run = new MapRun(this.#dispatcher, task, argLists, options, sink, true);
-    return run.done.then(() => results);
+    let run: MapRun;
+    try {
+      run = new MapRun(this.#dispatcher, task, input, options, sink, true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return run.done.then(() => {
+      let length = 0;
+      for (const { first, values } of chunks) length = Math.max(length, first + values.length);
+      for (const { index } of singles) length = Math.max(length, index + 1);
+      const results: unknown[] = new Array(length);
+      for (const { first, values } of chunks)
+        for (let i = 0; i < values.length; i++) results[first + i] = values[i];
+      for (const { index, value } of singles) results[index] = value;
+      return results;
+    });
   }
 
   #iterate(
     task: Task<never[], unknown>,
-    argLists: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+    input: MapInput,
     options: MapOptions<unknown>,
     ordered: boolean,
   ): AsyncIterableIterator<unknown> {
     this.#assertOpen();
-    return iterateRun(this.#dispatcher, task, argLists, options, ordered);
+    return iterateRun(this.#dispatcher, task, input, options, ordered);
   }
 }
 
@@ -663,71 +710,11 @@ function adoptRemote(job: Job<unknown>, remote: RemoteJob): void {
   );
 }
 
-function wrapSingle<A>(items: Iterable<A> | AsyncIterable<A>): Iterable<[A]> | AsyncIterable<[A]> {
-  if (
-    items === null ||
-    typeof items !== 'object' ||
-    !(Symbol.iterator in items || Symbol.asyncIterator in items)
-  ) {
-    throw new InvalidArgumentError('items must be an array, an iterable or an async iterable');
-  }
-  if (Array.isArray(items))
-    return { length: items.length, [Symbol.iterator]: () => mapIterator(items) } as Iterable<[A]>;
-  if (Symbol.iterator in items) {
-    return {
-      *[Symbol.iterator]() {
-        for (const item of items) yield [item] as [A];
-      },
-    };
-  }
-  return {
-    async *[Symbol.asyncIterator]() {
-      for await (const item of items) yield [item] as [A];
-    },
-  };
-}
-
-/** starmap's tuples are the caller's: copy each, since preparing arguments may rewrite them. */
-function copyTuples<A extends unknown[]>(
-  argLists: Iterable<A> | AsyncIterable<A>,
-): Iterable<A> | AsyncIterable<A> {
-  if (argLists === null || typeof argLists !== 'object') {
-    throw new InvalidArgumentError('starmap takes an iterable of argument arrays, e.g. [[1, 2], [3, 4]]');
-  }
-  const length = Array.isArray(argLists) ? argLists.length : undefined;
-  if (Symbol.iterator in argLists) {
-    return {
-      ...(length !== undefined ? { length } : {}),
-      *[Symbol.iterator]() {
-        for (const args of argLists) yield checkTuple(args);
-      },
-    } as Iterable<A>;
-  }
-  return {
-    async *[Symbol.asyncIterator]() {
-      for await (const args of argLists) yield checkTuple(args);
-    },
-  };
-}
-
-function checkTuple<A extends unknown[]>(args: A): A {
-  if (!Array.isArray(args)) throw new InvalidArgumentError('each starmap item must be an array of arguments');
-  return [...args] as A;
-}
-
-function mapIterator<A>(items: readonly A[]): Iterator<[A]> {
-  let i = 0;
-  return {
-    next: () =>
-      i < items.length ? { value: [items[i++] as A], done: false } : { value: undefined, done: true },
-  };
-}
-
 /** Adapts a MapRun to an async iterator: ordered (imap) or in completion order (imapUnordered). */
 function iterateRun(
   dispatcher: Dispatcher,
   task: Task<never[], unknown>,
-  argLists: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>,
+  input: MapInput,
   options: MapOptions<unknown>,
   ordered: boolean,
 ): AsyncIterableIterator<unknown> {
@@ -754,7 +741,7 @@ function iterateRun(
       return false;
     },
   };
-  const run = new MapRun(dispatcher, task, argLists, options, sink, false);
+  const run = new MapRun(dispatcher, task, input, options, sink, false);
   run.done.then(
     () => {
       finished = true;
