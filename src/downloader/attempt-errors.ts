@@ -31,7 +31,13 @@ export function classifyError(error: unknown): AttemptError {
   const code = (error as { code?: unknown })?.code;
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : '';
-  if (name === 'AbortError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') {
+  // UND_ERR_DESTROYED: the run was abandoned and its Agent destroyed (the .part stays for a resume).
+  if (
+    name === 'AbortError' ||
+    code === 'ABORT_ERR' ||
+    code === 'UND_ERR_ABORTED' ||
+    code === 'UND_ERR_DESTROYED'
+  ) {
     return new AttemptError('ERR_ABORTED', 'cancelled', { retryable: false, cause: error });
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
