@@ -35,6 +35,8 @@ export interface AutoChoice {
  */
 const CPU_BOUND_UTILIZATION = 0.5;
 const CPU_BOUND_MIN_CPU = 0.1;
+/** A loop this busy is CPU-bound whatever CPU share the machine's load left it. */
+const SURELY_CPU_BOUND_UTILIZATION = 0.9;
 /** Below this much estimated total work, starting workers costs more than it saves. */
 const TINY_TOTAL_MS = 15;
 
@@ -72,7 +74,10 @@ export async function probeAndChoose<A, R>(
   const measured = `probe of ${items.length} task(s): event loop ${(loopUtilization * 100).toFixed(0)}% busy, ${(cpuRatio * 100).toFixed(0)}% CPU over ${wallMs.toFixed(1)} ms wall, loop delay up to ${loopDelayMs.toFixed(1)} ms`;
   const common = { cpuRatio, loopUtilization, perTaskMs, loopDelayMs };
 
-  if (loopUtilization < CPU_BOUND_UTILIZATION || cpuRatio < CPU_BOUND_MIN_CPU) {
+  const cpuBound =
+    loopUtilization >= SURELY_CPU_BOUND_UTILIZATION ||
+    (loopUtilization >= CPU_BOUND_UTILIZATION && cpuRatio >= CPU_BOUND_MIN_CPU);
+  if (!cpuBound) {
     const concurrency = jobs ?? 64;
     return {
       settled,

@@ -52,7 +52,7 @@ describe('parallel()', () => {
       },
     });
     assert.deepEqual([...results], range(30));
-    assert.equal(results.choice?.backend, 'async');
+    assert.equal(results.choice?.backend, 'async', results.choice?.reason);
     assert.equal(choices[0]?.backend, 'async');
     assert.match(String(results.choice?.reason), /I\/O-bound/);
   });
@@ -60,7 +60,7 @@ describe('parallel()', () => {
   it('auto runs a CPU loop on worker threads, one per core', async () => {
     const results = await parallel(range(12), t.fibOf32, { backend: 'auto' });
     assert.deepEqual([...results], range(12));
-    assert.equal(results.choice?.backend, 'threads');
+    assert.equal(results.choice?.backend, 'threads', results.choice?.reason);
     assert.equal(results.choice?.jobs, availableParallelism());
     assert.match(String(results.choice?.reason), /CPU-bound/);
   });
