@@ -10,7 +10,7 @@
  * Peers: the seeds' Python thread pool (urllib, standard library), undici's Agent used
  * directly, fetch with p-limit; aria2c for big files (skipped with a note when absent).
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,13 @@ async function runPlan(
   plan: Plan,
   runs: number,
 ): Promise<(Measured | { contender: Contender; skipped: string })[]> {
+  try {
+    await access('/usr/bin/time');
+  } catch {
+    throw new Error(
+      'the download benchmarks measure every client with /usr/bin/time (Debian package "time"); install it',
+    );
+  }
   const server = await startGalleryServerProcess({
     images: plan.images,
     imageSize: plan.imageSize,
