@@ -10,7 +10,7 @@ import { Pool, type PoolOptions } from '../core/pool.js';
 import { describeTask, isTaskRef, type Task } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import { loadTaskFunction } from '../core/task-loader.js';
-import { createProgressDisplay, formatSeconds } from '../progress/progress-display.js';
+import { formatSeconds } from '../progress/format.js';
 import { type AutoChoice, probeAndChoose } from './auto-choice.js';
 
 export type { AutoChoice } from './auto-choice.js';
@@ -78,7 +78,11 @@ export async function parallel<A, R>(
   const total = list.length;
   const label = options.label ?? describeTask(task as Task<never[], unknown>);
   const startedAt = performance.now();
-  const display = options.progress === true ? createProgressDisplay({ label }) : undefined;
+  // The bar's library loads only when a bar is asked for.
+  const display =
+    options.progress === true
+      ? (await import('../progress/progress-display.js')).createProgressDisplay({ label })
+      : undefined;
   const progressCallback = typeof options.progress === 'function' ? options.progress : undefined;
   let failed = 0;
   let done = 0;

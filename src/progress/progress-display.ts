@@ -3,6 +3,7 @@
  * terminal, and a plain line at most every `intervalMs` when it is not, so CI logs stay readable.
  */
 import cliProgress from 'cli-progress';
+import { formatSeconds } from './format.js';
 
 export interface ProgressSnapshot {
   readonly done: number;
@@ -27,13 +28,6 @@ export interface ProgressDisplay {
 export function createProgressDisplay(options: ProgressDisplayOptions): ProgressDisplay {
   const stream = options.stream ?? process.stderr;
   return stream.isTTY ? new TerminalBar(options.label, stream) : new PlainLines(options, stream);
-}
-
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}m${Math.round(seconds - minutes * 60)}s`;
 }
 
 class TerminalBar implements ProgressDisplay {
