@@ -55,12 +55,13 @@ export type { FailedJob, QueueAdmin, QueueAdminOptions, QueueCounts } from './di
 export type { TaskModuleSpec } from './distributed/task-allow-list.js';
 export type { RedisWorker, WorkerOptions } from './distributed/worker.js';
 // Downloader: the seeds' gallery downloader and crawler, and the stand-in server they are tested against.
-export { type CrawlEvent, type CrawlOptions, type CrawlSummary, crawl } from './downloader/crawl.js';
-export { type DownloadInput, type DownloadSource, download } from './downloader/download.js';
+export type { CrawlEvent, CrawlOptions, CrawlSummary } from './downloader/crawl.js';
+export type { DownloadInput, DownloadSource } from './downloader/download.js';
 export { DownloadSourceError, OutputFolderError } from './downloader/errors.js';
 export type { ImgurSource } from './downloader/imgur-source.js';
 export type { FoundImage, PageSelectors } from './downloader/list-page-parser.js';
 export type { DownloadOptions } from './downloader/options.js';
+export { crawl, download } from './downloader/public.js';
 export type { DownloadEvent, DownloadSummary, ItemResult, Outcome } from './downloader/types.js';
 export type { GalleryServerOptions } from './gallery-server/options.js';
 export { type GalleryServer, startGalleryServer } from './gallery-server/server.js';

@@ -10,7 +10,11 @@ import { reportFatal } from './errors.js';
 const program = new Command('taskmill')
   .description('Run many tasks concurrently or in parallel: sequential, async, threads, processes, redis.')
   .version('0.1.0')
-  .showHelpAfterError('(run "taskmill help <command>" for its options)')
+  .configureOutput({
+    // One line for a usage error, naming where the options are listed.
+    outputError: (text, write) =>
+      write(`taskmill: ${text.replace(/^error: /, '').trimEnd()} (see "taskmill help <command>")\n`),
+  })
   .exitOverride();
 
 registerCommands(program);

@@ -4,13 +4,15 @@
  * `remove <id>`.
  */
 import type { Command } from 'commander';
-import { openQueueAdmin, type QueueAdmin } from '../../distributed/queue-admin.js';
+import type { QueueAdmin } from '../../distributed/queue-admin.js';
 import { UsageError } from '../errors.js';
 import { addRedisFlags, connectionFrom, parseWhole } from './redis-flags.js';
 
 type Flags = Record<string, unknown>;
 
 async function withAdmin<T>(flags: Flags, body: (admin: QueueAdmin) => Promise<T>): Promise<T> {
+  // BullMQ loads only when a queue command actually runs, not at every CLI start.
+  const { openQueueAdmin } = await import('../../distributed/queue-admin.js');
   const admin = await openQueueAdmin({
     queue: String(flags.queue),
     connection: connectionFrom(flags),

@@ -4,7 +4,6 @@
  * finish those in flight (a second signal hands them back), exit 0.
  */
 import { type Command, Option } from 'commander';
-import { runWorkerUntilSignal } from '../../distributed/run-worker.js';
 import { UsageError } from '../errors.js';
 import { addRedisFlags, connectionFrom, parseWhole } from './redis-flags.js';
 
@@ -66,6 +65,8 @@ export function register(program: Command): void {
         flags.quiet === true
           ? undefined
           : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      // BullMQ loads only when a worker actually starts, not at every CLI start.
+      const { runWorkerUntilSignal } = await import('../../distributed/run-worker.js');
       await runWorkerUntilSignal({
         tasks: flags.tasks as string[],
         queue: flags.queue as string,
