@@ -28,6 +28,12 @@ export interface ExecRequest {
   readonly taskName: string;
   /** One argument list per item. */
   readonly items: readonly (readonly unknown[])[];
+  /**
+   * Set when every item is called with exactly one argument: `singleArgs[i]` is item i's
+   * argument. It spares an array per item; backends that read it need never touch `items`
+   * (which is then built on first access).
+   */
+  readonly singleArgs?: readonly unknown[];
   /** Index of the first item within its map (for progress events); 0 for single calls. */
   readonly firstIndex: number;
   /** ArrayBuffers to move rather than copy (worker threads only; others copy). */
@@ -38,9 +44,12 @@ export interface ExecRequest {
   readonly onProgress?: (index: number, update: ProgressUpdate) => void;
 }
 
-/** Outcome of a request: one value per item; `errors` holds the items that threw. */
+/**
+ * Outcome of a request: one value per item (an array, or a Float64Array when every result was
+ * a number and the backend kept them packed); `errors` holds the items that threw.
+ */
 export interface ExecResult {
-  readonly values: unknown[];
+  readonly values: ArrayLike<unknown>;
   /** Item index -> error, only for items that failed (undefined when none failed). */
   readonly errors?: Map<number, Error>;
   /**
@@ -132,4 +141,9 @@ export interface BackendOptions {
   readonly idleTimeout: number;
   /** Extra settings for one backend, passed through from PoolOptions. */
   readonly [key: string]: unknown;
+}
+
+/** How many items a request carries. */
+export function itemCount(request: ExecRequest): number {
+  return request.singleArgs !== undefined ? request.singleArgs.length : request.items.length;
 }

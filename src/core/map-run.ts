@@ -44,7 +44,7 @@ export interface MapOptions<R = unknown> {
 export interface MapSink {
   value(index: number, value: unknown): void;
   error(index: number, error: unknown): boolean;
-  chunk?(firstIndex: number, values: unknown[]): void;
+  chunk?(firstIndex: number, values: ArrayLike<unknown>, count: number): void;
 }
 
 /** @internal The input of a run: items, each one argument (`spread: false`) or an argument list. */
@@ -57,6 +57,35 @@ export interface MapInput {
 const TARGET_CHUNK_MS = 20;
 /** Least time one batch should take: below it, the round trip to a worker costs more than the work. */
 const MIN_CHUNK_MS = 1;
+
+/** A batch of a map as the backend sees it; the per-item argument lists exist only if asked for. */
+class ChunkRequest implements ExecRequest {
+  #items: (readonly unknown[])[] | undefined;
+  readonly transfer?: readonly ArrayBuffer[];
+  readonly timeout?: number;
+  readonly singleArgs?: readonly unknown[];
+
+  constructor(
+    readonly task: TaskRef | LocalFunction,
+    readonly taskName: string,
+    readonly firstIndex: number,
+    lists: unknown[][] | undefined,
+    singles: unknown[] | undefined,
+    transfer: ArrayBuffer[] | undefined,
+    timeout: number | undefined,
+    readonly onProgress: (index: number, update: ProgressUpdate) => void,
+  ) {
+    this.#items = lists;
+    if (singles !== undefined) this.singleArgs = singles;
+    if (transfer !== undefined) this.transfer = transfer;
+    if (timeout !== undefined) this.timeout = timeout;
+  }
+
+  get items(): readonly (readonly unknown[])[] {
+    this.#items ??= (this.singleArgs ?? []).map((arg) => [arg]);
+    return this.#items;
+  }
+}
 
 export class MapRun {
   readonly done: Promise<void>;
@@ -195,11 +224,13 @@ export class MapRun {
         if (this.#probing && this.#pulled >= this.#parallelism && this.#perItemMs === undefined) break;
         const size = this.#nextChunkSize();
         const first = this.#pulled;
-        const items: unknown[][] = [];
+        // Single-argument items travel as one flat array; starmap's as argument lists.
+        const items: unknown[] = [];
         const array = this.#array;
         if (array !== undefined) {
           const end = Math.min(array.length, first + size);
-          for (let i = first; i < end; i++) items.push(this.#argList(array[i]));
+          if (this.#spread) for (let i = first; i < end; i++) items.push(this.#argList(array[i]));
+          else for (let i = first; i < end; i++) items.push(array[i]);
           if (end >= array.length) this.#exhausted = true;
         } else {
           while (items.length < size) {
@@ -211,7 +242,7 @@ export class MapRun {
               this.#exhausted = true;
               break;
             }
-            items.push(this.#argList(step.value));
+            items.push(this.#spread ? this.#argList(step.value) : step.value);
           }
         }
         if (this.#stopped) return;
@@ -227,9 +258,8 @@ export class MapRun {
     this.#checkDone();
   }
 
-  /** One item as the argument list its task is called with (starmap's tuples are copied). */
+  /** A starmap item as the argument list its task is called with (a copy of the caller's tuple). */
   #argList(item: unknown): unknown[] {
-    if (!this.#spread) return [item];
     if (!Array.isArray(item)) {
       throw new InvalidArgumentError(
         'each starmap item must be an array of arguments, e.g. [[1, 2], [3, 4]]',
@@ -255,31 +285,35 @@ export class MapRun {
       if (!this.#collectAll) size = Math.min(size, Math.max(1, this.#consumed));
     }
     const perItem = Math.max(this.#perItemMs, 1e-6);
-    // Not so small that the round trip costs more than the work, not so big that balance suffers.
-    const floorByTime = Math.ceil(MIN_CHUNK_MS / perItem);
+    // Not so small that the round trip costs more than the work, not so big that balance
+    // suffers. Lazy iteration has no floor: it reads ahead only as far as the consumer takes.
+    const floorByTime = this.#collectAll ? Math.ceil(MIN_CHUNK_MS / perItem) : 1;
     const ceilingByTime = Math.max(1, Math.floor(TARGET_CHUNK_MS / perItem));
     size = Math.max(1, Math.min(Math.max(size, floorByTime), ceilingByTime, this.#maxBatch));
     this.#lastSize = size;
     return size;
   }
 
-  #dispatch(firstIndex: number, items: unknown[][]): void {
+  #dispatch(firstIndex: number, items: unknown[]): void {
     let transfer: ArrayBuffer[] | undefined;
     try {
-      transfer = this.#dispatcher.prepareBatch(this.#task, items, firstIndex);
+      transfer = this.#spread
+        ? this.#dispatcher.prepareBatch(this.#task, items as unknown[][], firstIndex)
+        : this.#dispatcher.prepareSingles(this.#task, items, firstIndex);
     } catch (error) {
       this.#fail(error, true);
       return;
     }
-    const request: ExecRequest = {
-      task: this.#task as TaskRef | LocalFunction,
-      taskName: this.#taskName,
-      items,
+    const request = new ChunkRequest(
+      this.#task as TaskRef | LocalFunction,
+      this.#taskName,
       firstIndex,
-      ...(transfer !== undefined ? { transfer } : {}),
-      ...(this.#timeout !== undefined ? { timeout: this.#timeout } : {}),
-      onProgress: (index, update) => this.#progress(index, update),
-    };
+      this.#spread ? (items as unknown[][]) : undefined,
+      this.#spread ? undefined : items,
+      transfer,
+      this.#timeout,
+      (index, update) => this.#progress(index, update),
+    );
     let startedAt = 0;
     const entry: Entry = {
       request,
@@ -313,10 +347,7 @@ export class MapRun {
     const onResult = this.#options.onResult;
     if (errors === undefined && this.#sink.chunk !== undefined) {
       this.#finished += count;
-      this.#sink.chunk(
-        firstIndex,
-        result.values.length === count ? result.values : result.values.slice(0, count),
-      );
+      this.#sink.chunk(firstIndex, result.values, count);
       if (onResult !== undefined) for (let i = 0; i < count; i++) onResult(result.values[i], firstIndex + i);
       this.#options.onProgress?.({ done: this.#finished, total: this.#total });
       void this.#pump();

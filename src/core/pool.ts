@@ -22,7 +22,7 @@ import { type MapInput, type MapOptions, MapRun, type MapSink } from './map-run.
 import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from './pool-options.js';
 import { type AnyFunction, describeTask, isTaskRef, type Task, type TaskRef } from './task.js';
 import type { ProgressUpdate } from './task-context.js';
-import { unwrapMoved } from './transfer.js';
+import { isMoved, unwrapMoved } from './transfer.js';
 
 export type { MapOptions } from './map-run.js';
 export type { PoolOptions } from './pool-options.js';
@@ -60,6 +60,12 @@ export interface Dispatcher {
   prepareBatch(
     task: Task<never[], unknown>,
     items: unknown[][],
+    firstIndex: number,
+  ): ArrayBuffer[] | undefined;
+  /** The same for a batch of single arguments (rewritten in place where moved). */
+  prepareSingles(
+    task: Task<never[], unknown>,
+    args: unknown[],
     firstIndex: number,
   ): ArrayBuffer[] | undefined;
   enqueue(entry: Entry): void;
@@ -121,6 +127,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
         return { slots: impl.slots, parallelism: impl.parallelism, maxBatch: impl.maxBatch };
       },
       prepareBatch: (task, items, firstIndex) => this.#prepareBatch(task, items, firstIndex),
+      prepareSingles: (task, args, firstIndex) => this.#prepareSingles(task, args, firstIndex),
       enqueue: (entry) => this.#enqueue(entry),
       withdraw: (entry, reason) => this.#withdraw(entry, reason),
       emitProgress: (event) => {
@@ -463,6 +470,28 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return transfer;
   }
 
+  #prepareSingles(
+    task: Task<never[], unknown>,
+    args: unknown[],
+    firstIndex: number,
+  ): ArrayBuffer[] | undefined {
+    this.#checkRunnable(task, 'a task');
+    const check = !runsInProcess(this.backend);
+    let transfer: ArrayBuffer[] | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if (arg === null || (typeof arg !== 'object' && typeof arg !== 'function' && typeof arg !== 'symbol'))
+        continue;
+      if (isMoved(arg)) {
+        args[i] = arg.value;
+        transfer ??= [];
+        for (const buffer of arg.transferList) if (!transfer.includes(buffer)) transfer.push(buffer);
+      }
+      if (check) assertCloneable([args[i]], `items[${firstIndex + i}]`);
+    }
+    return transfer;
+  }
+
   #enqueue(entry: Entry): void {
     if (this.#state === 'terminated') {
       entry.state = 2;
@@ -561,19 +590,23 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    // Outcomes arrive by chunk and out of order; they are placed once, at the end, into an
-    // array of the right length (writing far past the end of a growing array is slow).
-    const chunks: { first: number; values: unknown[] }[] = [];
+    // Outcomes arrive by chunk and out of order; they are put in order once, at the end
+    // (writing far past the end of a growing array, or into a huge presized one, is slow).
+    const chunks: { first: number; values: ArrayLike<unknown>; count: number }[] = [];
     const singles: { index: number; value: unknown }[] = [];
     const sink: MapSink = failFast
       ? {
-          chunk: (first, values) => chunks.push({ first, values }),
+          chunk: (first, values, count) => chunks.push({ first, values, count }),
           value: (index, value) => singles.push({ index, value }),
           error: () => false,
         }
       : {
-          chunk: (first, values) =>
-            chunks.push({ first, values: values.map((value) => ({ status: 'fulfilled', value })) }),
+          chunk: (first, values, count) =>
+            chunks.push({
+              first,
+              values: Array.from({ length: count }, (_, i) => ({ status: 'fulfilled', value: values[i] })),
+              count,
+            }),
           value: (index, value) => singles.push({ index, value: { status: 'fulfilled', value } }),
           error: (index, reason) => {
             singles.push({ index, value: { status: 'rejected', reason } });
@@ -587,13 +620,11 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       return Promise.reject(error);
     }
     return run.done.then(() => {
-      let length = 0;
-      for (const { first, values } of chunks) length = Math.max(length, first + values.length);
-      for (const { index } of singles) length = Math.max(length, index + 1);
-      const results: unknown[] = new Array(length);
-      for (const { first, values } of chunks)
-        for (let i = 0; i < values.length; i++) results[first + i] = values[i];
-      for (const { index, value } of singles) results[index] = value;
+      // Chunks and single outcomes cover the input without gaps: sort them, then append in order.
+      for (const { index, value } of singles) chunks.push({ first: index, values: [value], count: 1 });
+      chunks.sort((a, b) => a.first - b.first);
+      const results: unknown[] = [];
+      for (const { values, count } of chunks) for (let i = 0; i < count; i++) results.push(values[i]);
       return results;
     });
   }

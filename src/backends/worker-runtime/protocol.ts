@@ -19,6 +19,8 @@ export const FLAG_TIMED = 1;
 export const FLAG_PACKED = 2;
 /** The request has one item, whose arguments follow inline (count first). */
 export const FLAG_SINGLE = 4;
+/** `items` is an array holding one argument per item (not one argument list per item). */
+export const FLAG_ONE_ARG = 8;
 
 /** Fields before the items (or the argument count) of a request in a `run` message. */
 export const RUN_HEADER = 4;

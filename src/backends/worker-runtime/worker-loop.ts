@@ -22,6 +22,7 @@ import {
   DONE_PACKED,
   DONE_SKIPPED,
   DONE_VALUES,
+  FLAG_ONE_ARG,
   FLAG_PACKED,
   FLAG_SINGLE,
   FLAG_TIMED,
@@ -106,7 +107,7 @@ const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {}) as unknown;
 /** The argument list of item `i` of a request. */
 function argumentsOf(running: Running, i: number): unknown[] {
   if ((running.flags & FLAG_SINGLE) !== 0) return running.items as unknown[];
-  if ((running.flags & FLAG_PACKED) !== 0) return [(running.items as Float64Array)[i]];
+  if ((running.flags & (FLAG_PACKED | FLAG_ONE_ARG)) !== 0) return [(running.items as ArrayLike<unknown>)[i]];
   return (running.items as unknown[][])[i] as unknown[];
 }
 
@@ -341,7 +342,8 @@ export class WorkerLoop {
   readonly #runBatch = (running: Running, from: number): number => {
     const { fn, count, scope, firstIndex, flags } = running;
     const values = running.values as unknown[];
-    const packed = (flags & FLAG_PACKED) !== 0 ? (running.items as Float64Array) : undefined;
+    const packed =
+      (flags & (FLAG_PACKED | FLAG_ONE_ARG)) !== 0 ? (running.items as ArrayLike<unknown>) : undefined;
     const lists = running.items as unknown[][];
     for (let i = from; i < count; i++) {
       scope.index = firstIndex + i;

@@ -14,7 +14,14 @@
  * (up to MAX_DEPTH per worker) so the worker never waits for a message; long ones are sent
  * one or two at a time, so that a long task does not hold back work another worker could do.
  */
-import type { Backend, BackendName, BackendOptions, ExecRequest, ExecResult } from '../../core/backend.js';
+import {
+  type Backend,
+  type BackendName,
+  type BackendOptions,
+  type ExecRequest,
+  type ExecResult,
+  itemCount,
+} from '../../core/backend.js';
 import { deserializeError, type SerializedError, serializeError } from '../../core/error-codec.js';
 import {
   InvalidArgumentError,
@@ -30,6 +37,7 @@ import {
   DONE_ONE,
   DONE_PACKED,
   DONE_SKIPPED,
+  FLAG_ONE_ARG,
   FLAG_PACKED,
   FLAG_SINGLE,
   FLAG_TIMED,
@@ -314,15 +322,20 @@ export class WorkerPoolBackend implements Backend {
     if (slot.held.length === 0) this.#busy(slot);
     slot.held.push(call);
     let flags = request.timeout !== undefined ? FLAG_TIMED : 0;
-    let items: unknown = request.items;
-    if (request.items.length === 1) {
+    const singles = request.singleArgs;
+    const count = singles !== undefined ? singles.length : request.items.length;
+    let items: unknown = singles ?? request.items;
+    if (count === 1) {
       flags |= FLAG_SINGLE;
-    } else if (request.items.length >= PACK_MIN) {
-      const packed = packNumbers(request.items);
-      if (packed !== undefined) {
-        items = packed;
-        flags |= FLAG_PACKED;
-        if (this.#factory.canTransfer) (slot.outTransfer ??= []).push(packed.buffer as ArrayBuffer);
+    } else {
+      if (singles !== undefined) flags |= FLAG_ONE_ARG;
+      if (count >= PACK_MIN) {
+        const packed = singles !== undefined ? packSingles(singles) : packNumbers(request.items);
+        if (packed !== undefined) {
+          items = packed;
+          flags = (flags & ~FLAG_ONE_ARG) | FLAG_PACKED;
+          if (this.#factory.canTransfer) (slot.outTransfer ??= []).push(packed.buffer as ArrayBuffer);
+        }
       }
     }
     if (request.transfer !== undefined) {
@@ -456,7 +469,7 @@ export class WorkerPoolBackend implements Backend {
       else {
         call.resolve(
           decodeResult(
-            how === DONE_PACKED ? Array.from(payload as Float64Array) : (payload as unknown[]),
+            how === DONE_PACKED ? (payload as Float64Array) : (payload as unknown[]),
             results[at + 3] as [number, SerializedError][] | null,
             results[at + 4] as number,
           ),
@@ -483,7 +496,7 @@ export class WorkerPoolBackend implements Backend {
       this.#settle(call);
       call.reject(error);
       this.#stopInWorker(slot, call, error);
-    }, timeout * call.request.items.length);
+    }, timeout * itemCount(call.request));
   }
 
   /** Fires the task's signal in its worker; a task that has not stopped after the grace ends with its worker. */
@@ -590,6 +603,17 @@ export class WorkerPoolBackend implements Backend {
   }
 }
 
+/** A Float64Array of single arguments when every one is a number, else undefined. */
+function packSingles(args: readonly unknown[]): Float64Array | undefined {
+  const out = new Float64Array(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    if (typeof value !== 'number') return undefined;
+    out[i] = value;
+  }
+  return out;
+}
+
 /** A Float64Array of the arguments when every item is exactly one number, else undefined. */
 function packNumbers(items: readonly (readonly unknown[])[]): Float64Array | undefined {
   const out = new Float64Array(items.length);
@@ -603,7 +627,7 @@ function packNumbers(items: readonly (readonly unknown[])[]): Float64Array | und
 }
 
 function decodeResult(
-  values: unknown[],
+  values: ArrayLike<unknown>,
   wireErrors: [number, SerializedError][] | null,
   busyMs: number,
 ): ExecResult {
