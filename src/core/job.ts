@@ -14,27 +14,43 @@ export interface JobControl {
 
 export class Job<Result = unknown> {
   /** Unique within the pool (for distributed jobs: the queue's job id). */
-  readonly id: string;
+  get id(): string {
+    return typeof this.#id === 'string' ? this.#id : `${this.#prefix}${this.#id}`;
+  }
   /** The task's name, e.g. `tasks#square`. */
   readonly task: string;
+  readonly #id: string | number;
+  readonly #prefix: string;
   #state: JobState = 'queued';
   #value: Result | undefined;
   #error: unknown;
-  readonly #promise: Promise<Result>;
-  #settle!: { resolve: (value: Result) => void; reject: (error: unknown) => void };
+  /** Made on first demand: a job whose result nobody asks for costs no promise. */
+  #promise: Promise<Result> | undefined;
+  #settle: { resolve: (value: Result) => void; reject: (error: unknown) => void } | undefined;
   #control: JobControl | undefined;
   #progressListeners: ((update: ProgressUpdate) => void)[] | undefined;
   #lastProgress: ProgressUpdate | undefined;
 
-  /** @internal Jobs are made by a Pool. */
-  constructor(id: string, task: string) {
-    this.id = id;
+  /** @internal Jobs are made by a Pool (`prefix` + a number, or a distributed job's own id). */
+  constructor(id: string | number, task: string, prefix = '') {
+    this.#id = id;
+    this.#prefix = prefix;
     this.task = task;
-    this.#promise = new Promise<Result>((resolve, reject) => {
-      this.#settle = { resolve, reject };
-    });
-    // A job whose result nobody asks for must not crash the process as an unhandled rejection.
-    this.#promise.catch(() => {});
+  }
+
+  #result(): Promise<Result> {
+    if (this.#promise === undefined) {
+      if (this.#state === 'fulfilled') this.#promise = Promise.resolve(this.#value as Result);
+      else if (this.#state === 'rejected') this.#promise = Promise.reject(this.#error);
+      else {
+        this.#promise = new Promise<Result>((resolve, reject) => {
+          this.#settle = { resolve, reject };
+        });
+      }
+      // Asking for the result is not handling it: wait() and get() callers handle their own.
+      this.#promise.catch(() => {});
+    }
+    return this.#promise;
   }
 
   get state(): JobState {
@@ -64,13 +80,13 @@ export class Job<Result = unknown> {
    * when the result is not there in time (the job itself keeps running).
    */
   get(timeoutMs?: number): Promise<Result> {
-    if (timeoutMs === undefined || this.ready()) return this.#promise;
-    return withTimeout(this.#promise, timeoutMs);
+    if (timeoutMs === undefined || this.ready()) return this.#result();
+    return withTimeout(this.#result(), timeoutMs);
   }
 
   /** Resolves when the job has finished, successfully or not; never rejects for the task's error. */
   async wait(timeoutMs?: number): Promise<void> {
-    const done = this.#promise.then(
+    const done = this.#result().then(
       () => undefined,
       () => undefined,
     );
@@ -111,7 +127,7 @@ export class Job<Result = unknown> {
     if (this.ready()) return;
     this.#state = 'fulfilled';
     this.#value = value;
-    this.#settle.resolve(value);
+    this.#settle?.resolve(value);
   }
 
   /** @internal */
@@ -119,7 +135,7 @@ export class Job<Result = unknown> {
     if (this.ready()) return;
     this.#state = 'rejected';
     this.#error = error;
-    this.#settle.reject(error);
+    this.#settle?.reject(error);
   }
 
   /** The value, once fulfilled (undefined before). */

@@ -173,7 +173,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     this.#assertOpen();
     if (this.#queue.size >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue);
     const call = this.#makeCall(task as Task<never[], unknown>, args);
-    const job = new Job<R>(this.#prefix + ++this.#jobSeq, call.taskName);
+    const job = new Job<R>(++this.#jobSeq, call.taskName, this.#prefix);
     call.job = job as Job<unknown>;
     job._attach(call);
     this.#launch(call);
@@ -647,7 +647,9 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
 class SingleCall implements Entry, ExecRequest {
   state: 0 | 1 | 2 = 0;
   readonly taskName: string;
-  readonly items: (readonly unknown[])[];
+  /** The call's arguments; with one argument they double as `singleArgs`. */
+  readonly #args: unknown[];
+  readonly singleArgs?: readonly unknown[];
   readonly firstIndex = 0;
   readonly transfer?: readonly ArrayBuffer[];
   readonly timeout?: number;
@@ -665,13 +667,18 @@ class SingleCall implements Entry, ExecRequest {
     readonly signal: AbortSignal | undefined,
   ) {
     this.taskName = describeTask(task as Task<never[], unknown>);
-    this.items = [args];
+    this.#args = args;
+    if (args.length === 1) this.singleArgs = args;
     if (transfer !== undefined) this.transfer = transfer;
     if (timeout !== undefined) this.timeout = timeout;
   }
 
   get request(): ExecRequest {
     return this;
+  }
+
+  get items(): (readonly unknown[])[] {
+    return [this.#args];
   }
 
   listen(signal: AbortSignal): void {
