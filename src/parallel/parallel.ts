@@ -126,7 +126,8 @@ export async function parallel<A, R>(
   let head: PromiseSettledResult<R>[] = [];
   let rest = list;
   if ((options.backend ?? 'auto') === 'auto') {
-    const probeSize = Math.min(total, Math.max(2, availableParallelism()));
+    // One item to warm up, then one per core measured together.
+    const probeSize = Math.min(total, 1 + Math.max(2, availableParallelism()));
     const probe = list.slice(0, probeSize);
     // Load the task module first, so the probe measures the task, not the import.
     if (isTaskRef(task)) await loadTaskFunction(task.module, task.name);
