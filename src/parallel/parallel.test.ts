@@ -34,7 +34,7 @@ describe('parallel()', () => {
 
   it('jobs: -1 means every core; other bad values are refused with a clear error', async () => {
     const events: AutoChoice[] = [];
-    await parallel(range(8), t.fibOf25, {
+    await parallel(range(8), t.fibOf32, {
       backend: 'auto',
       jobs: -1,
       onEvent: (e) => e.type === 'choice' && events.push(e.choice),
