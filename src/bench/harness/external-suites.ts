@@ -65,7 +65,8 @@ export async function runExternalSuites(
       continue;
     }
     const entries: ExternalSuiteResult['entries'] = [];
-    for (const [name, item] of collect(module)) {
+    const runnable = collect(module);
+    for (const [name, item] of runnable) {
       if (options.only.length > 0 && !options.only.some((s) => `${suite} ${name}`.toLowerCase().includes(s)))
         continue;
       out.progress(`${suite} / ${name}`);
@@ -95,7 +96,7 @@ export async function runExternalSuites(
         entries.push({ name, error: oneLine(error) });
       }
     }
-    if (entries.length === 0) out.print(`\n## ${suite} suite\n(index.js exports nothing runnable)`);
+    if (runnable.length === 0) out.print(`\n## ${suite} suite\n(index.js exports nothing runnable)`);
     results.push({ suite, entries });
   }
   return results;
