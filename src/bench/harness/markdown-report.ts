@@ -9,7 +9,7 @@ export function toMarkdown(lines: readonly string[]): string {
     if (block.length > 0) out.push('```text', ...block, '```', '');
     block = [];
   };
-  for (const line of lines) {
+  for (const line of lines.flatMap((chunk) => chunk.split('\n'))) {
     if (/^#{1,3} /.test(line)) {
       flush();
       out.push(line, '');
