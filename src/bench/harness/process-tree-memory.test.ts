@@ -4,11 +4,12 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { sampleTreeMemory, treeRssKiB } from './process-tree-memory.js';
 
-// A child that starts a grandchild, prints the grandchild's pid, and waits.
+// A child that starts a grandchild, prints the grandchild's pid once the grandchild is running
+// JavaScript (so both hold a whole Node runtime in memory), and waits.
 const PARENT_SOURCE = `
 const { spawn } = require('node:child_process');
-const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-g.on('spawn', () => process.stdout.write(String(g.pid) + '\\n'));
+const g = spawn(process.execPath, ['-e', 'process.stdout.write("up"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+g.stdout.once('data', () => process.stdout.write(String(g.pid) + '\\n'));
 process.stdin.on('end', () => { g.kill('SIGKILL'); process.exit(0); });
 process.stdin.resume();
 `;
