@@ -119,6 +119,8 @@ export class MapRun {
   #grownAt = -1;
   #perItemMs: number | undefined;
   #probing = false;
+  /** Whether batch sizes adapt (no fixed chunkSize, no timeout, a batching backend, a sync input). */
+  #adaptive = false;
   #abortListener: (() => void) | undefined;
 
   constructor(
@@ -182,7 +184,7 @@ export class MapRun {
         this.#slots = Math.max(1, info.slots);
         this.#parallelism = Math.max(1, Math.min(info.slots, info.parallelism));
         this.#maxBatch = Math.max(1, info.maxBatch);
-        this.#probing =
+        this.#adaptive = this.#probing =
           options.chunkSize === undefined &&
           this.#timeout === undefined &&
           this.#maxBatch > 1 &&
@@ -207,8 +209,12 @@ export class MapRun {
     this.#resolve();
   }
 
+  /**
+   * Batches outstanding at once. Adaptive batches keep a few per worker, so that each new batch
+   * is sized from fresh measurements rather than all from the first; fixed ones fill every slot.
+   */
   #windowChunks(): number {
-    return Math.max(2, this.#slots * 2);
+    return this.#adaptive ? Math.max(2, this.#parallelism * 4) : Math.max(2, this.#slots * 2);
   }
 
   #windowItems(): number {

@@ -624,7 +624,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       for (const { index, value } of singles) chunks.push({ first: index, values: [value], count: 1 });
       chunks.sort((a, b) => a.first - b.first);
       const results: unknown[] = [];
-      for (const { values, count } of chunks) for (let i = 0; i < count; i++) results.push(values[i]);
+      for (const { values, count } of chunks) appendAll(results, values, count);
       return results;
     });
   }
@@ -638,6 +638,21 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     this.#assertOpen();
     return iterateRun(this.#dispatcher, task, input, options, ordered);
   }
+}
+
+/** Appends the first `count` values (an array or a Float64Array) to `out`, in bulk where possible. */
+function appendAll(out: unknown[], values: ArrayLike<unknown>, count: number): void {
+  if (count <= 32_768) {
+    const part =
+      count === values.length
+        ? values
+        : ArrayBuffer.isView(values)
+          ? (values as unknown as Float64Array).subarray(0, count)
+          : Array.prototype.slice.call(values, 0, count);
+    Array.prototype.push.apply(out, part as unknown[]);
+    return;
+  }
+  for (let i = 0; i < count; i++) out.push(values[i]);
 }
 
 /**
