@@ -26,7 +26,8 @@ export class Job<Result = unknown> {
   #error: unknown;
   /** Made on first demand: a job whose result nobody asks for costs no promise. */
   #promise: Promise<Result> | undefined;
-  #settle: { resolve: (value: Result) => void; reject: (error: unknown) => void } | undefined;
+  #resolveResult: ((value: Result) => void) | undefined;
+  #rejectResult: ((error: unknown) => void) | undefined;
   #control: JobControl | undefined;
   #progressListeners: ((update: ProgressUpdate) => void)[] | undefined;
   #lastProgress: ProgressUpdate | undefined;
@@ -44,11 +45,10 @@ export class Job<Result = unknown> {
       else if (this.#state === 'rejected') this.#promise = Promise.reject(this.#error);
       else {
         this.#promise = new Promise<Result>((resolve, reject) => {
-          this.#settle = { resolve, reject };
+          this.#resolveResult = resolve;
+          this.#rejectResult = reject;
         });
       }
-      // Asking for the result is not handling it: wait() and get() callers handle their own.
-      this.#promise.catch(() => {});
     }
     return this.#promise;
   }
@@ -127,7 +127,7 @@ export class Job<Result = unknown> {
     if (this.ready()) return;
     this.#state = 'fulfilled';
     this.#value = value;
-    this.#settle?.resolve(value);
+    this.#resolveResult?.(value);
   }
 
   /** @internal */
@@ -135,7 +135,7 @@ export class Job<Result = unknown> {
     if (this.ready()) return;
     this.#state = 'rejected';
     this.#error = error;
-    this.#settle?.reject(error);
+    this.#rejectResult?.(error);
   }
 
   /** The value, once fulfilled (undefined before). */
