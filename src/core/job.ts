@@ -2,6 +2,7 @@
  * A handle on one submitted call: Python's AsyncResult in TypeScript idiom.
  * `ready()`, `successful()`, `get(timeoutMs)`, `wait(timeoutMs)`, `cancel()`, progress.
  */
+import { withDeadline } from './deadline.js';
 import { InvalidArgumentError, WaitTimeoutError } from './errors.js';
 import type { ProgressUpdate } from './task-context.js';
 
@@ -155,17 +156,5 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
       new InvalidArgumentError(`timeout must be a non-negative number of ms, got ${timeoutMs}`),
     );
   }
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new WaitTimeoutError(timeoutMs)), timeoutMs);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return withDeadline(promise, timeoutMs, () => new WaitTimeoutError(timeoutMs));
 }

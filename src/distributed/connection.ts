@@ -5,6 +5,7 @@
  * callers and workers ride out a Redis restart. URLs are redacted wherever they are shown.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { withDeadline } from '../core/deadline.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { RedisConnectionError } from './errors.js';
 
@@ -111,7 +112,7 @@ export async function connect(options: RedisOptions, purpose: string, startTimeo
         await client.ping();
       })(),
       startTimeout,
-      () => lastError,
+      () => lastError ?? new Error(`no answer within ${startTimeout} ms`),
     );
   } catch (error) {
     client.disconnect();
@@ -127,26 +128,6 @@ export async function connect(options: RedisOptions, purpose: string, startTimeo
   client.off('error', onError);
   client.on('error', () => {});
   return client;
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, last: () => unknown): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const cause = last();
-      reject(cause ?? new Error(`no answer within ${ms} ms`));
-    }, ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 export function explainConnectError(

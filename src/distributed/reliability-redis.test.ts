@@ -13,7 +13,7 @@ import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
 import type * as DistTasks from './fixtures/dist-tasks.js';
 import { startRedisServer } from './testing/redis-server.js';
-import { spawnWorkerProcess, type WorkerProcess, waitForLines } from './testing/worker-process.js';
+import { waitForLines, withWorkers } from './testing/worker-process.js';
 import { startWorker } from './worker.js';
 
 const TASKS = new URL('./fixtures/dist-tasks.js', import.meta.url);
@@ -29,29 +29,11 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function withWorkers<T>(
-  count: number,
-  options: Record<string, unknown>,
-  body: (workers: WorkerProcess[]) => Promise<T>,
-): Promise<T> {
-  const workers: WorkerProcess[] = [];
-  try {
-    const started = await Promise.allSettled(
-      Array.from({ length: count }, () => spawnWorkerProcess({ tasks: [TASKS.pathname], ...options })),
-    );
-    for (const outcome of started) if (outcome.status === 'fulfilled') workers.push(outcome.value);
-    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
-    return await body(workers);
-  } finally {
-    await Promise.all(workers.map((w) => w.stop()));
-  }
-}
-
 describe('redis backend reliability: Redis restarts, SIGTERM, scale-out', () => {
   it('Redis restarted with AOF: callers and workers reconnect and nothing is lost', async () => {
     await using server = await startRedisServer({ aof: true });
     const queue = 'aof';
-    await withWorkers(1, { queue, connection: server.url, concurrency: 10 }, async () => {
+    await withWorkers(TASKS, 1, { queue, connection: server.url, concurrency: 10 }, async () => {
       await using pool = new Pool({
         backend: 'redis',
         connection: server.url,
@@ -103,7 +85,7 @@ describe('redis backend reliability: Redis restarts, SIGTERM, scale-out', () => 
   it('SIGTERM: the worker stops taking jobs, finishes those in flight and exits 0', async () => {
     await using server = await startRedisServer();
     const queue = 'sigterm';
-    await withWorkers(1, { queue, connection: server.url, concurrency: 5 }, async ([w]) => {
+    await withWorkers(TASKS, 1, { queue, connection: server.url, concurrency: 5 }, async ([w]) => {
       assert.ok(w);
       await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
       const file = newFile();
@@ -129,7 +111,7 @@ describe('redis backend reliability: Redis restarts, SIGTERM, scale-out', () => 
   it('scale-out: three worker processes share the jobs', async () => {
     await using server = await startRedisServer();
     const queue = 'scale';
-    await withWorkers(3, { queue, connection: server.url, concurrency: 4 }, async (workers) => {
+    await withWorkers(TASKS, 3, { queue, connection: server.url, concurrency: 4 }, async (workers) => {
       await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
       const file = newFile();
       const values = await pool.starmap(

@@ -12,7 +12,7 @@ import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
 import type * as DistTasks from './fixtures/dist-tasks.js';
 import { startRedisServer } from './testing/redis-server.js';
-import { spawnWorkerProcess, type WorkerProcess, waitForLines } from './testing/worker-process.js';
+import { waitForLines, withWorkers } from './testing/worker-process.js';
 import { startWorker } from './worker.js';
 
 const TASKS = new URL('./fixtures/dist-tasks.js', import.meta.url);
@@ -28,29 +28,11 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function withWorkers<T>(
-  count: number,
-  options: Record<string, unknown>,
-  body: (workers: WorkerProcess[]) => Promise<T>,
-): Promise<T> {
-  const workers: WorkerProcess[] = [];
-  try {
-    const started = await Promise.allSettled(
-      Array.from({ length: count }, () => spawnWorkerProcess({ tasks: [TASKS.pathname], ...options })),
-    );
-    for (const outcome of started) if (outcome.status === 'fulfilled') workers.push(outcome.value);
-    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
-    return await body(workers);
-  } finally {
-    await Promise.all(workers.map((w) => w.stop()));
-  }
-}
-
 describe('redis backend reliability: workers that die or stop', () => {
   it('kill -9 of a worker mid-run: every job still completes, re-run by another worker within 10 s', async () => {
     await using server = await startRedisServer();
     const queue = 'kill9';
-    await withWorkers(2, { queue, connection: server.url, concurrency: 50 }, async ([a, b]) => {
+    await withWorkers(TASKS, 2, { queue, connection: server.url, concurrency: 50 }, async ([a, b]) => {
       assert.ok(a && b);
       await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
       const file = newFile();
@@ -86,7 +68,7 @@ describe('redis backend reliability: workers that die or stop', () => {
     await using server = await startRedisServer();
     const queue = 'long';
     const lock = { lockDuration: 1000, stalledInterval: 300 };
-    await withWorkers(2, { queue, connection: server.url, ...lock }, async () => {
+    await withWorkers(TASKS, 2, { queue, connection: server.url, ...lock }, async () => {
       await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
       const file = newFile();
       const result = await pool.apply(t.markAndSleep, file, 1, 2500);

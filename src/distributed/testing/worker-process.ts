@@ -68,3 +68,26 @@ export async function waitForLines(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Runs `body` with `count` worker processes serving the task module `tasks`, started all or
+ * nothing, and stops every one of them afterwards whatever happened.
+ */
+export async function withWorkers<T>(
+  tasks: URL,
+  count: number,
+  options: Record<string, unknown>,
+  body: (workers: WorkerProcess[]) => Promise<T>,
+): Promise<T> {
+  const workers: WorkerProcess[] = [];
+  try {
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, () => spawnWorkerProcess({ tasks: [tasks.pathname], ...options })),
+    );
+    for (const outcome of started) if (outcome.status === 'fulfilled') workers.push(outcome.value);
+    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
+    return await body(workers);
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
