@@ -125,13 +125,15 @@ export async function parallel<A, R>(
   let choice: AutoChoice | undefined;
   let head: PromiseSettledResult<R>[] = [];
   let rest = list;
+  let reusable: Pool | undefined;
   if ((options.backend ?? 'auto') === 'auto') {
     // One item to warm up, then one per core measured together.
     const probeSize = Math.min(total, 1 + Math.max(2, availableParallelism()));
     const probe = list.slice(0, probeSize);
     // Load the task module first, so the probe measures the task, not the import.
     if (isTaskRef(task)) await loadTaskFunction(task.module, task.name);
-    const probePool = new Pool({ backend: 'async', concurrency: probeSize || 1, ...options.pool });
+    // The probe runs on the event loop; when that is the choice, the same pool goes on.
+    const probePool = new Pool({ ...options.pool, backend: 'async', concurrency: jobs ?? 64 });
     try {
       const outcome = await probeAndChoose(task, probe, total - probeSize, jobs, (item) =>
         probePool.apply(task, item),
@@ -139,9 +141,12 @@ export async function parallel<A, R>(
       head = outcome.settled;
       choice = outcome.choice;
     } finally {
-      probePool.close();
-      await probePool.join();
+      if (choice?.backend !== 'async') {
+        probePool.close();
+        await probePool.join();
+      }
     }
+    if (choice.backend === 'async') reusable = probePool;
     backend = choice.backend;
     rest = list.slice(probeSize);
     options.onEvent?.({ type: 'choice', choice });
@@ -151,19 +156,24 @@ export async function parallel<A, R>(
     for (const outcome of head) if (outcome.status === 'rejected') failed++;
     if (!options.settle) {
       const firstFailure = head.find((outcome) => outcome.status === 'rejected');
-      if (firstFailure !== undefined) throw (firstFailure as PromiseRejectedResult).reason;
+      if (firstFailure !== undefined) {
+        reusable?.close();
+        throw (firstFailure as PromiseRejectedResult).reason;
+      }
     }
   } else {
     backend = options.backend as BackendName;
   }
 
-  const pool = new Pool({
-    ...options.pool,
-    backend,
-    ...(backend === 'async'
-      ? { concurrency: choice?.jobs ?? jobs ?? 64 }
-      : { workers: choice?.jobs ?? jobs ?? availableParallelism() }),
-  });
+  const pool =
+    reusable ??
+    new Pool({
+      ...options.pool,
+      backend,
+      ...(backend === 'async'
+        ? { concurrency: choice?.jobs ?? jobs ?? 64 }
+        : { workers: choice?.jobs ?? jobs ?? availableParallelism() }),
+    });
   const mapOptions = {
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
