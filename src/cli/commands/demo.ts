@@ -31,7 +31,10 @@ export function register(program: Command): void {
     )
     .option('--cpu-tasks <n>', 'CPU-bound tasks', wholeNumber('cpu-tasks', 1), 24)
     .option('--fib <n>', 'each CPU-bound task computes fib(n)', wholeNumber('fib', 1), 31)
-    .option('--redis <url>', 'Redis for the redis row (default $REDIS_URL or redis://127.0.0.1:6379)')
+    .option(
+      '--redis <url>',
+      'Redis for the redis row (default $TASKMILL_REDIS_URL, else redis://127.0.0.1:6379)',
+    )
     .action(async (flags: Record<string, unknown>) => {
       const { runDemo } = await import('../../downloader/demo/run-demo.js');
       await runDemo({
@@ -43,7 +46,8 @@ export function register(program: Command): void {
         sequentialSubset: flags.sequentialSubset as number,
         cpuTasks: flags.cpuTasks as number,
         fib: flags.fib as number,
-        redisUrl: (flags.redis as string | undefined) ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        redisUrl:
+          (flags.redis as string | undefined) ?? process.env.TASKMILL_REDIS_URL ?? 'redis://127.0.0.1:6379',
         log: (line) => process.stdout.write(`${line}\n`),
       });
     });
