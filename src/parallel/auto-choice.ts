@@ -55,17 +55,18 @@ export async function probeAndChoose<A, R>(
   remaining: number | undefined,
   jobs: number | undefined,
   run: (item: A) => Promise<R>,
+  warmUp: () => Promise<unknown>,
 ): Promise<ProbeOutcome<R>> {
-  // The first item runs alone and unmeasured: it pays for compiling the task's code and
-  // whatever the task sets up once, which would otherwise pass for CPU-bound work.
-  const warmUp = items.length > 1 ? await Promise.allSettled([run(items[0] as A)]) : [];
-  const measuredItems = items.length > 1 ? items.slice(1) : items;
+  // Unmeasured first: a call that does nothing warms the pool's own code, so that compiling it
+  // in a fresh process does not pass for the tasks' CPU use.
+  await warmUp();
+  const measuredItems = items;
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const cpuBefore = process.cpuUsage();
   const eluBefore = performance.eventLoopUtilization();
   const started = performance.now();
-  const settled = [...warmUp, ...(await Promise.allSettled(measuredItems.map((item) => run(item))))];
+  const settled = await Promise.allSettled(measuredItems.map((item) => run(item)));
   const wallMs = Math.max(performance.now() - started, 0.001);
   const cpu = process.cpuUsage(cpuBefore);
   const loopUtilization = performance.eventLoopUtilization(eluBefore).utilization;
@@ -75,7 +76,7 @@ export async function probeAndChoose<A, R>(
   const perTaskMs = wallMs / Math.max(1, measuredItems.length);
   const loopDelayMs = delay.max / 1e6;
   const cores = availableParallelism();
-  const measured = `probe of ${measuredItems.length} task(s) after one to warm up: event loop ${(loopUtilization * 100).toFixed(0)}% busy, ${(cpuRatio * 100).toFixed(0)}% CPU over ${wallMs.toFixed(1)} ms wall, loop delay up to ${loopDelayMs.toFixed(1)} ms`;
+  const measured = `probe of ${measuredItems.length} task(s): event loop ${(loopUtilization * 100).toFixed(0)}% busy, ${(cpuRatio * 100).toFixed(0)}% CPU over ${wallMs.toFixed(1)} ms wall, loop delay up to ${loopDelayMs.toFixed(1)} ms`;
   const common = { cpuRatio, loopUtilization, perTaskMs, loopDelayMs };
 
   const cpuBound =

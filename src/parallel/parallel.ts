@@ -127,16 +127,23 @@ export async function parallel<A, R>(
   let rest = list;
   let reusable: Pool | undefined;
   if ((options.backend ?? 'auto') === 'auto') {
-    // One item to warm up, then one per core measured together.
-    const probeSize = Math.min(total, 1 + Math.max(2, availableParallelism()));
+    // One item per core, measured together.
+    const probeSize = Math.min(total, Math.max(2, availableParallelism()));
     const probe = list.slice(0, probeSize);
     // Load the task module first, so the probe measures the task, not the import.
     if (isTaskRef(task)) await loadTaskFunction(task.module, task.name);
     // The probe runs on the event loop; when that is the choice, the same pool goes on.
     const probePool = new Pool({ ...options.pool, backend: 'async', concurrency: jobs ?? 64 });
     try {
-      const outcome = await probeAndChoose(task, probe, total - probeSize, jobs, (item) =>
-        probePool.apply(task, item),
+      const outcome = await probeAndChoose(
+        task,
+        probe,
+        total - probeSize,
+        jobs,
+        (item) => probePool.apply(task, item),
+        async () => {
+          for (let i = 0; i < 3; i++) await probePool.apply(() => undefined);
+        },
       );
       head = outcome.settled;
       choice = outcome.choice;
