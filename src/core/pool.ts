@@ -130,9 +130,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       prepareSingles: (task, args, firstIndex) => this.#prepareSingles(task, args, firstIndex),
       enqueue: (entry) => this.#enqueue(entry),
       withdraw: (entry, reason) => this.#withdraw(entry, reason),
-      emitProgress: (event) => {
-        if (this.listenerCount('progress') > 0) this.emit('progress', event);
-      },
+      emitProgress: (event) => this._emitProgress(event),
     };
   }
 
