@@ -1,10 +1,13 @@
-// Runs every compiled test file under dist/ with Node's own test runner.
+// Runs every compiled test file with Node's own test runner: the product's (dist), the
+// examples' (dist-examples) and the benchmark harness's (dist-bench).
 // Usage: node scripts/test.mjs [--dir DIR] [substring ...]
-//   --dir DIR     compiled output to test (default dist)
+//   --dir DIR     only this compiled output (default: dist, dist-examples and dist-bench)
 //   substring     only files whose path contains one of them
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
+const OUTPUTS = ['dist', 'dist-examples', 'dist-bench'];
 
 function findTests(dir) {
   const found = [];
@@ -17,20 +20,24 @@ function findTests(dir) {
 }
 
 const args = process.argv.slice(2);
-let dir = 'dist';
+let dirs = OUTPUTS;
 const dirAt = args.indexOf('--dir');
 if (dirAt >= 0) {
-  dir = args[dirAt + 1] ?? dir;
+  dirs = [args[dirAt + 1] ?? 'dist'];
   args.splice(dirAt, 2);
 }
 const filters = args;
-const files = findTests(dir)
+const missing = dirs.filter((dir) => !existsSync(dir));
+if (missing.length > 0) {
+  console.error(`no ${missing.join(', ')}: run "npm run build" first`);
+  process.exit(1);
+}
+const files = dirs
+  .flatMap(findTests)
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort();
 if (files.length === 0) {
-  console.error(
-    `no test files matched ${filters.join(', ') || `${dir}/**/*.test.js`}; run "npm run build" first`,
-  );
+  console.error(`no test files matched ${filters.join(', ') || `${dirs.join(', ')}/**/*.test.js`}`);
   process.exit(1);
 }
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {

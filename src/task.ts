@@ -17,4 +17,7 @@ export {
   workerContext,
 } from './core/task-context.js';
 export { move } from './core/transfer.js';
+// Shared memory across worker threads: a task rebuilds what the caller passed as a handle.
+export { AtomicCounter, type AtomicCounterHandle } from './sync/atomic-counter.js';
+export { SharedLock, type SharedLockHandle } from './sync/shared-lock.js';
 export { TaskLocal } from './sync/task-local.js';

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
-import { balanceOf, newBank } from '../examples/tasks/bank-tasks.js';
 import { AtomicCounter } from './atomic-counter.js';
 import { LockNotHeldError, WaitAbortedError } from './errors.js';
+import { newCells, sumOf } from './fixtures/racing-adds.js';
 import { SharedLock } from './shared-lock.js';
 
-type BankTasks = typeof import('../examples/tasks/bank-tasks.js');
-const bankTasks = tasks<BankTasks>(new URL('../examples/tasks/bank-tasks.js', import.meta.url));
+type RacingTasks = typeof import('./fixtures/racing-adds.js');
+const racing = tasks<RacingTasks>(new URL('./fixtures/racing-adds.js', import.meta.url));
 
 /**
  * A fresh pool of two real worker threads, so the two tasks run on different threads at once.
@@ -24,28 +24,28 @@ async function withTwoThreads<R>(fn: (pool: Pool) => Promise<R>): Promise<R> {
   }
 }
 
-async function bankAcrossThreads(rounds: number, lock?: SharedLock): Promise<number> {
-  const bank = newBank();
-  const common = { bank, rounds, ...(lock ? { lock: lock.handle } : {}) };
+async function addAcrossThreads(rounds: number, lock?: SharedLock): Promise<number> {
+  const cells = newCells();
+  const common = { cells, rounds, ...(lock ? { lock: lock.handle } : {}) };
   await withTwoThreads((pool) =>
     Promise.all([
-      pool.apply(bankTasks.depositRounds, { ...common, who: 0 }),
-      pool.apply(bankTasks.depositRounds, { ...common, who: 1 }),
+      pool.apply(racing.addRacing, { ...common, who: 0 }),
+      pool.apply(racing.addRacing, { ...common, who: 1 }),
     ]),
   );
-  return balanceOf(bank);
+  return sumOf(cells);
 }
 
 describe('SharedLock across worker threads', () => {
   it("the seeds' bank balance without a lock: two threads lose deposits, every time", async () => {
     const rounds = 500;
-    const balance = await bankAcrossThreads(rounds);
+    const balance = await addAcrossThreads(rounds);
     assert.ok(balance < 2 * rounds, `expected lost deposits, got ${balance} of ${2 * rounds}`);
   });
 
   it('with the SharedLock the balance is exact', async () => {
     const rounds = 500;
-    assert.equal(await bankAcrossThreads(rounds, new SharedLock()), 2 * rounds);
+    assert.equal(await addAcrossThreads(rounds, new SharedLock()), 2 * rounds);
   });
 
   it('the main thread waits for a lock a worker holds without blocking its event loop (acquire)', async () => {
@@ -114,8 +114,8 @@ describe('AtomicCounter', () => {
     const counter = new AtomicCounter();
     await withTwoThreads((pool) =>
       Promise.all([
-        pool.apply(bankTasks.countUp, counter.handle, 100_000),
-        pool.apply(bankTasks.countUp, counter.handle, 100_000),
+        pool.apply(racing.countUp, counter.handle, 100_000),
+        pool.apply(racing.countUp, counter.handle, 100_000),
       ]),
     );
     assert.equal(counter.get(), 200_000);

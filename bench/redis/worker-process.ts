@@ -1,0 +1,37 @@
+/**
+ * A benchmark worker process: `node worker-process.js <taskmill|bullmq> <url> <queue> <concurrency>`.
+ * The bullmq flavour is BullMQ used directly (the peer), running the same two tasks.
+ * Prints `ready` once it takes jobs; exits on SIGTERM.
+ */
+import { Worker } from 'bullmq';
+import { startWorker } from 'taskmill';
+import { noop, sleep10 } from './bench-tasks.js';
+
+const [kind, url, queue, concurrencyText] = process.argv.slice(2);
+const concurrency = Number(concurrencyText ?? 50);
+let stop: () => Promise<void>;
+if (kind === 'taskmill') {
+  const worker = await startWorker({
+    tasks: [new URL('./bench-tasks.js', import.meta.url)],
+    queue: String(queue),
+    connection: String(url),
+    concurrency,
+  });
+  stop = () => worker.close();
+} else {
+  const { hostname, port } = new URL(String(url));
+  const worker = new Worker(
+    String(queue),
+    async (job) => (job.name === 'sleep10' ? sleep10(job.data.n) : noop(job.data.n)),
+    { connection: { host: hostname, port: Number(port), maxRetriesPerRequest: null }, concurrency },
+  );
+  await worker.waitUntilReady();
+  stop = () => worker.close();
+}
+process.stdout.write('ready\n');
+process.once('SIGTERM', () => {
+  stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
