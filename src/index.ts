@@ -26,8 +26,6 @@ export {
   WorkerCrashedError,
 } from './core/errors.js';
 export { Job, type JobState } from './core/job.js';
-export type { MapProgress } from './core/map-run.js';
-export { type MapOptions, Pool, type PoolEvents, type PoolOptions, type ProgressEvent } from './core/pool.js';
 export {
   type CallOptions,
   type Task,
@@ -74,6 +72,8 @@ export {
   type ParallelResults,
   parallel,
 } from './parallel/parallel.js';
+export type { MapProgress } from './pool/map-run.js';
+export { type MapOptions, Pool, type PoolEvents, type PoolOptions, type ProgressEvent } from './pool/pool.js';
 // Subprocesses: run external commands (no shell), alone or many at once.
 export type { CommandResult } from './subprocess/command-result.js';
 export {

@@ -1,6 +1,6 @@
 /** The redis backend passes the same Pool contract as every local backend, against a real worker. */
 import { after, before } from 'node:test';
-import { describePoolContract } from '../core/pool-contract.js';
+import { describePoolContract } from '../pool/pool-contract.js';
 import { type RedisServer, startRedisServer } from './testing/redis-server.js';
 import { type RedisWorker, startWorker } from './worker.js';
 
@@ -11,7 +11,7 @@ const queue = 'contract';
 before(async () => {
   server = await startRedisServer();
   worker = await startWorker({
-    tasks: [new URL('../core/fixtures/math-tasks.js', import.meta.url)],
+    tasks: [new URL('../pool/fixtures/math-tasks.js', import.meta.url)],
     queue,
     connection: server.url,
     concurrency: 50,

@@ -1,8 +1,8 @@
 /** TLS (`rediss://`) with a password, on a harness Redis that serves TLS only. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
+import { Pool } from '../pool/pool.js';
 import { RedisConnectionError } from './errors.js';
 import type * as DistTasks from './fixtures/dist-tasks.js';
 import { startRedisServer } from './testing/redis-server.js';

@@ -18,8 +18,8 @@ import { type Job as BullJob, UnrecoverableError, WaitingError, Worker } from 'b
 import type { Redis } from 'ioredis';
 import { InvalidArgumentError, TaskAbortedError, UnknownTaskError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
-import { Pool } from '../core/pool.js';
 import type { TaskRef } from '../core/task.js';
+import { Pool } from '../pool/pool.js';
 import { type ConnectionSpec, connect, describeConnection, redisOptions } from './connection.js';
 import { PayloadTooLargeError } from './errors.js';
 import { encodeFailure } from './failure-codec.js';

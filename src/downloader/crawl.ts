@@ -8,8 +8,8 @@
 import { load } from 'cheerio';
 import type { BackendName } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
+import { Pool } from '../pool/pool.js';
 import type { PageResult, PageSettings } from './crawl-task.js';
 import { runDownloads } from './download-engine.js';
 import { DEFAULT_SELECTORS, type PageSelectors } from './list-page-parser.js';

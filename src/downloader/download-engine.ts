@@ -4,9 +4,9 @@
  * and byte progress delivered as events, a summary at the end.
  */
 import { readdir } from 'node:fs/promises';
-import { runsInProcess } from '../core/backend-registry.js';
-import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
+import { runsInProcess } from '../pool/backend-registry.js';
+import { Pool } from '../pool/pool.js';
 import { EventChannel } from './event-channel.js';
 import { type ResolvedRun, workerSettings } from './options.js';
 import type { DownloadEvent, DownloadItem, DownloadSummary, ItemResult } from './types.js';

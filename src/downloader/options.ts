@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BackendName } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { PoolOptions } from '../core/pool-options.js';
+import type { PoolOptions } from '../pool/pool-options.js';
 import type { DownloadSettings } from './types.js';
 
 export const DEFAULT_USER_AGENT = 'taskmill-downloader/0.1 (+https://github.com/taskmill)';

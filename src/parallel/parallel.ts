@@ -5,11 +5,11 @@
 import { availableParallelism } from 'node:os';
 import type { BackendName } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { MapProgress } from '../core/map-run.js';
-import { Pool, type PoolOptions } from '../core/pool.js';
 import { describeTask, isTaskRef, type Task } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import { loadTaskFunction } from '../core/task-loader.js';
+import type { MapProgress } from '../pool/map-run.js';
+import { Pool, type PoolOptions } from '../pool/pool.js';
 import { formatSeconds } from '../progress/format.js';
 import { type AutoChoice, probeAndChoose } from './auto-choice.js';
 

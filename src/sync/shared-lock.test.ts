@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Pool } from '../core/pool.js';
 import { tasks } from '../core/task.js';
+import { Pool } from '../pool/pool.js';
 import { AtomicCounter } from './atomic-counter.js';
 import { LockNotHeldError, WaitAbortedError } from './errors.js';
 import { newCells, sumOf } from './fixtures/racing-adds.js';

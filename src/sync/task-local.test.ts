@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Pool } from '../core/pool.js';
+import { Pool } from '../pool/pool.js';
 import { TaskLocal } from './task-local.js';
 
 describe('TaskLocal', () => {

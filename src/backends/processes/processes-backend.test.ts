@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describePoolContract, mathTasks } from '../../core/pool-contract.js';
 import { Pool, WorkerCrashedError } from '../../index.js';
+import { describePoolContract, mathTasks } from '../../pool/pool-contract.js';
 import { describeWorkerBackend, workerTasks } from '../worker-runtime/worker-backend-behaviour.js';
 import { inheritedExecArgv } from './exec-argv.js';
 

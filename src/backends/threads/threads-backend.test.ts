@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describePoolContract, mathTasks } from '../../core/pool-contract.js';
 import { Pool, WorkerCrashedError } from '../../index.js';
+import { describePoolContract, mathTasks } from '../../pool/pool-contract.js';
 import { describeWorkerBackend, workerTasks } from '../worker-runtime/worker-backend-behaviour.js';
 
 describePoolContract('threads');

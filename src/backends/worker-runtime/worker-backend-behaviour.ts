@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { mathTasks } from '../../core/pool-contract.js';
 import {
   InvalidArgumentError,
   move,
@@ -22,6 +21,7 @@ import {
   tasks,
   WorkerCrashedError,
 } from '../../index.js';
+import { mathTasks } from '../../pool/pool-contract.js';
 import type * as WorkerTasks from './fixtures/worker-tasks.js';
 
 export const workerTasks = tasks<typeof WorkerTasks>(new URL('./fixtures/worker-tasks.js', import.meta.url));

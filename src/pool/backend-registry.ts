@@ -3,7 +3,7 @@ import { createAsyncBackend } from '../backends/async/async-backend.js';
 import { createProcessesBackend } from '../backends/processes/processes-backend.js';
 import { createSequentialBackend } from '../backends/sequential/sequential-backend.js';
 import { createThreadsBackend } from '../backends/threads/threads-backend.js';
-import type { Backend, BackendName, BackendOptions } from './backend.js';
+import type { Backend, BackendName, BackendOptions } from '../core/backend.js';
 
 export function createBackend(name: BackendName, options: BackendOptions): Backend | Promise<Backend> {
   switch (name) {

@@ -14,12 +14,15 @@ import {
   tasks,
 } from '../index.js';
 import type * as MathTasks from './fixtures/math-tasks.js';
+import { describeSettlingContract } from './settling-contract.js';
 
 export const mathTasks = tasks<typeof MathTasks>(new URL('./fixtures/math-tasks.js', import.meta.url));
 const t = mathTasks;
 
 export function describePoolContract(backend: BackendName, extra: Partial<PoolOptions> = {}): void {
   const make = (options: PoolOptions = {}) => new Pool({ backend, workers: 2, ...extra, ...options });
+
+  describeSettlingContract(backend, make);
 
   describe(`Pool contract on the ${backend} backend`, () => {
     it('apply runs a task and resolves with its result', async () => {

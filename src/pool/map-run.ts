@@ -7,11 +7,11 @@
  * exceed a fair share of what remains, so the last workers are not left idle.
  * At most a window of chunks is outstanding, so memory stays flat whatever the input size.
  */
-import type { ExecRequest, ExecResult, LocalFunction } from './backend.js';
-import { InvalidArgumentError, TaskAbortedError } from './errors.js';
-import type { Dispatcher, Entry } from './pool.js';
-import { describeTask, isTaskRef, type Task, type TaskRef } from './task.js';
-import type { ProgressUpdate } from './task-context.js';
+import type { ExecRequest, ExecResult, LocalFunction } from '../core/backend.js';
+import { InvalidArgumentError, TaskAbortedError } from '../core/errors.js';
+import { describeTask, isTaskRef, type Task, type TaskRef } from '../core/task.js';
+import type { ProgressUpdate } from '../core/task-context.js';
+import type { Dispatcher, Entry } from './dispatch.js';
 
 export interface MapProgress {
   /** Items finished so far (either way). */
@@ -199,6 +199,11 @@ export class MapRun {
   consumed(count: number): void {
     this.#consumed += count;
     void this.#pump();
+  }
+
+  /** Ends the run with `error` (the pool was terminated): nothing more is read, queued or run. */
+  abort(error: Error): void {
+    this.#fail(new TaskAbortedError(this.#taskName, error), true);
   }
 
   /** Stops reading input and cancels whatever is queued or running. */

@@ -1,8 +1,8 @@
 /** Pool options, their defaults and their validation. */
 import { availableParallelism } from 'node:os';
-import type { BackendName, BackendOptions, LocalFunction } from './backend.js';
-import { InvalidArgumentError } from './errors.js';
-import { isTaskRef, type TaskRef } from './task.js';
+import type { BackendName, BackendOptions, LocalFunction } from '../core/backend.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { isTaskRef, type TaskRef } from '../core/task.js';
 
 export const BACKENDS: readonly BackendName[] = ['sequential', 'async', 'threads', 'processes', 'redis'];
 

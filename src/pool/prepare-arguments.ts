@@ -1,0 +1,96 @@
+/**
+ * What a call's task and arguments must be before they are queued: a task this backend can run,
+ * arguments that can cross to its workers (checked at submit time, naming the argument), and
+ * buffers wrapped in move() unwrapped into a transfer list.
+ */
+import { assertCloneable } from '../core/arguments.js';
+import type { BackendName } from '../core/backend.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { type AnyFunction, isTaskRef, type Task } from '../core/task.js';
+import { isMoved, unwrapMoved } from '../core/transfer.js';
+import { runsInProcess } from './backend-registry.js';
+
+/** Throws unless `task` is a task reference, or a function on a backend that runs functions. */
+export function checkRunnable(backend: BackendName, task: unknown, label: string): void {
+  if (isTaskRef(task)) return;
+  if (typeof task !== 'function') {
+    throw new InvalidArgumentError(
+      `${label} must be a task reference (from tasks(new URL('./tasks.js', import.meta.url))) or a function`,
+    );
+  }
+  if (!runsInProcess(backend)) {
+    const name = (task as AnyFunction).name || 'this function';
+    const suggested = name === 'this function' ? 'myTask' : name;
+    throw new InvalidArgumentError(
+      `the ${backend} backend cannot run a plain function (${name}): functions cannot cross to another thread or process. ` +
+        `Move it into a module as an export (export function ${suggested}(...) {...}), ` +
+        `then pass tasks<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url)).${suggested}`,
+    );
+  }
+}
+
+/** One call's arguments: checked, moved values unwrapped; returns the buffers to move. */
+export function prepareCall(
+  backend: BackendName,
+  task: Task<never[], unknown>,
+  args: unknown[],
+  label: string,
+): ArrayBuffer[] | undefined {
+  checkRunnable(backend, task, 'a task');
+  const transfer = unwrapMoved(args);
+  if (!runsInProcess(backend)) assertCloneable(args, label);
+  return transfer;
+}
+
+/** A batch of argument lists (starmap): checked, moved values unwrapped; returns the buffers to move. */
+export function prepareBatch(
+  backend: BackendName,
+  task: Task<never[], unknown>,
+  items: unknown[][],
+  firstIndex: number,
+): ArrayBuffer[] | undefined {
+  checkRunnable(backend, task, 'a task');
+  const check = !runsInProcess(backend);
+  let transfer: ArrayBuffer[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const args = items[i] as unknown[];
+    // Primitive arguments (the common case for tiny tasks) need neither unwrapping nor checks.
+    if (args.length === 1 && isPrimitive(args[0])) continue;
+    const moved = unwrapMoved(args);
+    if (moved !== undefined) {
+      transfer ??= [];
+      for (const buffer of moved) if (!transfer.includes(buffer)) transfer.push(buffer);
+    }
+    if (check) assertCloneable(args, `items[${firstIndex + i}]`);
+  }
+  return transfer;
+}
+
+/** A batch of single arguments (map): checked, moved values unwrapped in place; returns the buffers to move. */
+export function prepareSingles(
+  backend: BackendName,
+  task: Task<never[], unknown>,
+  args: unknown[],
+  firstIndex: number,
+): ArrayBuffer[] | undefined {
+  checkRunnable(backend, task, 'a task');
+  const check = !runsInProcess(backend);
+  let transfer: ArrayBuffer[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (isPrimitive(arg)) continue;
+    if (isMoved(arg)) {
+      args[i] = arg.value;
+      transfer ??= [];
+      for (const buffer of arg.transferList) if (!transfer.includes(buffer)) transfer.push(buffer);
+    }
+    if (check) assertCloneable([args[i]], `items[${firstIndex + i}]`);
+  }
+  return transfer;
+}
+
+function isPrimitive(value: unknown): boolean {
+  return (
+    value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')
+  );
+}
