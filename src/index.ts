@@ -46,6 +46,10 @@ export {
   workerContext,
 } from './core/task-context.js';
 export { move } from './core/transfer.js';
+// Seeing the work: the dashboard, metrics (pool.metrics(), Prometheus text) and traces.
+export type { DashboardOptions } from './dashboard/dashboard-options.js';
+export { startDashboard } from './dashboard/public.js';
+export type { Dashboard, DashboardState } from './dashboard/server.js';
 // Distributed: the redis backend's worker (`taskmill worker`) and queue admin (`taskmill queue`).
 export { PayloadTooLargeError, RedisConnectionError } from './distributed/errors.js';
 export { openQueueAdmin, startWorker } from './distributed/public.js';
@@ -63,6 +67,10 @@ export { crawl, download } from './downloader/public.js';
 export type { DownloadEvent, DownloadSummary, ItemResult, Outcome } from './downloader/types.js';
 export type { GalleryServerOptions } from './gallery-server/options.js';
 export { type GalleryServer, startGalleryServer } from './gallery-server/server.js';
+export type { ExposeOptions, Exposure } from './observe/expose.js';
+export type { HistogramSnapshot } from './observe/histogram.js';
+export type { PoolMetrics, TaskMetrics } from './observe/pool-metrics.js';
+export type { MetricsCallOptions, MetricsOption } from './observe/pool-observe.js';
 // parallel(): joblib's Parallel, with the automatic backend and progress.
 export type { AutoChoice } from './parallel/auto-choice.js';
 export {

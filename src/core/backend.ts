@@ -42,6 +42,8 @@ export interface ExecRequest {
   readonly timeout?: number;
   /** Called when a task reports progress; `index` is the item's index within its map. */
   readonly onProgress?: (index: number, update: ProgressUpdate) => void;
+  /** W3C traceparent of the caller's span, set only while tracing is on (src/observe/tracing.ts). */
+  readonly traceparent?: string;
 }
 
 /**

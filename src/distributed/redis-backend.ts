@@ -45,6 +45,8 @@ export interface JobData {
   readonly args: Json;
   /** Ms the worker lets the task run. */
   readonly timeout?: number;
+  /** W3C traceparent of the caller's span, when tracing is on. */
+  readonly traceparent?: string;
 }
 
 interface Pending {
@@ -247,7 +249,9 @@ export class RedisBackend implements Backend {
     }
     const args = encodeValue(request.items[0] ?? [], 'args');
     checkPayloadSize(args, this.#maxPayload, `the arguments of ${request.taskName}`);
-    return timeout === undefined ? { task: request.task.id, args } : { task: request.task.id, args, timeout };
+    const data: JobData =
+      timeout === undefined ? { task: request.task.id, args } : { task: request.task.id, args, timeout };
+    return request.traceparent === undefined ? data : { ...data, traceparent: request.traceparent };
   }
 
   #remote(

@@ -19,6 +19,10 @@ import type { Redis } from 'ioredis';
 import { InvalidArgumentError, TaskAbortedError, UnknownTaskError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import type { TaskRef } from '../core/task.js';
+import { type MetricsServer, serveMetrics } from '../observe/metrics-server.js';
+import { poolFamilies, renderPrometheus } from '../observe/prometheus-text.js';
+import { startWorkerSpan } from '../observe/tracing.js';
+import { WorkerWatch } from '../observe/worker-watch.js';
 import { Pool } from '../pool/pool.js';
 import { type ConnectionSpec, connect, describeConnection, redisOptions } from './connection.js';
 import { PayloadTooLargeError } from './errors.js';
@@ -62,6 +66,12 @@ export interface WorkerOptions {
   readonly connectTimeout?: number;
   /** Where the worker logs (one line each); default: nothing. Never given credentials. */
   readonly log?: (line: string) => void;
+  /** Ms between heartbeats the dashboard reads (3 missed: shown as gone). Default 2,000. */
+  readonly heartbeatInterval?: number;
+  /** Serve Prometheus metrics on this port at /metrics (0: any free port). Default: none. */
+  readonly metricsPort?: number;
+  /** Address the metrics server binds. Default 127.0.0.1. */
+  readonly metricsHost?: string;
 }
 
 export interface RedisWorker {
@@ -74,6 +84,10 @@ export interface RedisWorker {
   close(): Promise<void>;
   /** Stops the tasks in flight now and puts their jobs back on the queue (close() still ends the worker). */
   handBack(): void;
+  /** This worker's metrics in Prometheus' text format (its jobs, and its local pool's tasks). */
+  metrics(): string;
+  /** Where the metrics are served (with `metricsPort`). */
+  readonly metricsUrl: string | undefined;
 }
 
 let workerCount = 0;
@@ -105,10 +119,22 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
   const client = await connect(redis, `worker:${queueName}`, options.connectTimeout ?? 10_000);
   const subscriber: Redis = client.duplicate();
   subscriber.on('error', () => {});
+  const watch = new WorkerWatch({
+    client,
+    prefix,
+    queue: queueName,
+    id,
+    concurrency,
+    backend,
+    ...(options.heartbeatInterval !== undefined
+      ? { interval: whole('heartbeatInterval', options.heartbeatInterval, 2000) }
+      : {}),
+  });
 
   const pool = new Pool({
     backend,
     concurrency,
+    metrics: { name: id },
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(initializer !== undefined ? { initializer, initializerArgs: options.initializerArgs ?? [] } : {}),
   });
@@ -122,9 +148,14 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
     const jobId = job.id ?? '';
     const entry: { job: Job<unknown> | undefined; handBack: boolean } = { job: undefined, handBack: false };
     running.set(jobId, entry);
+    watch.begin(jobId, job.name, job.attemptsMade);
+    let span: ReturnType<typeof startWorkerSpan>;
     try {
       const { ref, args, timeout } = readJob(job, allowList, maxPayload);
-      const submitted = pool.submit(timeout !== undefined ? ref.with({ timeout }) : ref, ...args);
+      span = startWorkerSpan((job.data as Partial<JobData> | null)?.traceparent, ref.id, id);
+      const call = timeout !== undefined ? ref.with({ timeout }) : ref;
+      const submitted =
+        span !== undefined ? span.run(() => pool.submit(call, ...args)) : pool.submit(call, ...args);
       entry.job = submitted;
       submitted.onProgress((update) => {
         job.updateProgress(encodeValue(update, 'progress') as object).catch(() => {});
@@ -132,8 +163,12 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
       const value = await submitted.get();
       const encoded = encodeValue(value, `the result of ${ref.id}`);
       checkPayloadSize(encoded, maxPayload, `the result of ${ref.id}`);
+      watch.end(jobId, 'completed');
+      span?.end();
       return encoded;
     } catch (error) {
+      span?.end(error);
+      watch.end(jobId, entry.handBack ? 'handed back' : 'failed', describeError(error));
       if (entry.handBack) {
         await job.moveToWait(token);
         throw new WaitingError();
@@ -156,9 +191,14 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
     ...(options.limiter !== undefined ? { limiter: checkLimiter(options.limiter) } : {}),
     autorun: false,
   });
+  worker.on('stalled', () => watch.stalled());
   worker.on('error', (error) => log(`worker ${id}: ${redactMessage(error, redis.password)}`));
   /** Frees everything when the start fails half-way. */
+  let metricsServer: MetricsServer | undefined;
+  const renderMetrics = () => renderPrometheus([...watch.families(), ...poolFamilies([pool.metrics()])]);
   const release = async () => {
+    await metricsServer?.close();
+    await watch.stop();
     await worker.close(true).catch(() => {});
     await pool.terminate().catch(() => {});
     subscriber.disconnect();
@@ -197,6 +237,15 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
     .catch((error: unknown) => log(`worker ${id} stopped: ${redactMessage(error, redis.password)}`));
   try {
     await worker.waitUntilReady();
+    await watch.start();
+    if (options.metricsPort !== undefined) {
+      metricsServer = await serveMetrics({
+        port: whole('metricsPort', options.metricsPort, 0, 0),
+        ...(options.metricsHost !== undefined ? { host: options.metricsHost } : {}),
+        render: renderMetrics,
+      });
+      log(`worker ${id}: metrics at ${metricsServer.url}`);
+    }
   } catch (error) {
     await release();
     throw error;
@@ -213,6 +262,10 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
       return processed;
     },
     handBack: handBackAll,
+    metrics: renderMetrics,
+    get metricsUrl() {
+      return metricsServer?.url;
+    },
     close() {
       closing ??= (async () => {
         log(`worker ${id}: stopping; ${running.size} job(s) in flight`);
@@ -232,6 +285,8 @@ export async function startWorker(options: WorkerOptions): Promise<RedisWorker> 
         if (timer !== undefined) clearTimeout(timer);
         await finished.catch(() => {});
         await runLoop;
+        await metricsServer?.close();
+        await watch.stop();
         await pool.terminate().catch(() => {});
         await subscriber.quit().catch(() => subscriber.disconnect());
         await client.quit().catch(() => client.disconnect());
@@ -284,6 +339,13 @@ function whole(name: string, value: unknown, fallback: number, min = 1): number 
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
   throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}, got ${String(value)}`);
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const name = error.constructor?.name || error.name;
+  return `${name}${code !== undefined ? ` [${String(code)}]` : ''}: ${error.message}`;
 }
 
 function redactMessage(error: unknown, password: string | undefined): string {

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { BackendName, BackendOptions, LocalFunction } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { isTaskRef, type TaskRef } from '../core/task.js';
+import type { MetricsOption } from '../observe/pool-observe.js';
 
 export const BACKENDS: readonly BackendName[] = ['sequential', 'async', 'threads', 'processes', 'redis'];
 
@@ -51,6 +52,8 @@ export interface PoolOptions {
   readonly lostJobCheckInterval?: number;
   /** redis backend: ms to wait for Redis when the pool starts before failing (default 10,000). */
   readonly connectTimeout?: number;
+  /** Collect metrics (`pool.metrics()`, Prometheus, the dashboard): true, or `{ name }` to name the pool. Default off. */
+  readonly metrics?: MetricsOption;
 }
 
 export interface ResolvedPoolOptions extends BackendOptions {

@@ -17,6 +17,10 @@ import type { Backend, BackendName, EnqueueOptions, ExecRequest, LocalFunction }
 import { InvalidArgumentError, PoolClosedError, QueueFullError } from '../core/errors.js';
 import { Job } from '../core/job.js';
 import { describeTask, isTaskRef, type Task, type TaskRef } from '../core/task.js';
+import { type ExposeOptions, type Exposure, exposePool } from '../observe/expose.js';
+import type { PoolObserver } from '../observe/observer.js';
+import type { PoolMetrics } from '../observe/pool-metrics.js';
+import { type MetricsCallOptions, observePool, poolMetrics } from '../observe/pool-observe.js';
 import { createBackend } from './backend-registry.js';
 import { CallLedger, type Epoch } from './call-ledger.js';
 import type { Dispatcher, Entry, ProgressEvent } from './dispatch.js';
@@ -69,6 +73,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       checkRunnable(this.backend, this.#options.initializer, 'initializer');
     this.#ledger = new CallLedger();
     this.#queue = new RunQueue(this.#options.maxQueue, () => this.#notifyIdle());
+    this.#queue.observer = observePool(this, this.#options);
     const made = createBackend(this.backend, this.#options);
     if (made instanceof Promise) {
       this.#loading = made.then(
@@ -327,6 +332,28 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   /** Stops at once: rejects every queued and running call with TaskAbortedError and ends the workers. */
   terminate(): Promise<void> {
     return this.#terminate(new PoolClosedError('the pool was terminated'));
+  }
+
+  /**
+   * A snapshot of the pool's metrics (needs `metrics: true` in its options, or expose()): per
+   * task, calls submitted, started, completed, failed, run-time and queue-wait histograms,
+   * latency percentiles; queued, running, workers. `{ format: 'prometheus' }` gives the text.
+   */
+  metrics(): PoolMetrics;
+  metrics(options: MetricsCallOptions & { format: 'prometheus' }): string;
+  metrics(options?: MetricsCallOptions): PoolMetrics | string;
+  metrics(options?: MetricsCallOptions): PoolMetrics | string {
+    return poolMetrics(this, options);
+  }
+
+  /** Shows this pool on a dashboard: one from startDashboard() in this process, or a `taskmill dashboard` URL. */
+  expose(options: ExposeOptions): Exposure {
+    return exposePool(this, options);
+  }
+
+  /** @internal Replaces the observer (src/observe/pool-observe.ts). */
+  _observe(observer: PoolObserver | undefined): void {
+    this.#queue.observer = observer;
   }
 
   /** `await using pool = new Pool(...)` (Node 24+; TypeScript's downlevel elsewhere): close() + join(). */

@@ -6,6 +6,7 @@
 import type { Backend, ExecResult } from '../core/backend.js';
 import { TaskAbortedError } from '../core/errors.js';
 import { Fifo } from '../core/fifo.js';
+import type { PoolObserver } from '../observe/observer.js';
 import type { Entry } from './dispatch.js';
 
 export class RunQueue {
@@ -17,6 +18,8 @@ export class RunQueue {
   #roomWaiters: (() => void)[] = [];
   /** Set by terminate(): entries enqueued later fail at once with it. */
   #terminated: Error | undefined;
+  /** Metrics and tracing (src/observe/): told as entries are queued, start and settle; usually none. */
+  observer: PoolObserver | undefined;
 
   constructor(maxQueue: number, onIdle: () => void) {
     this.#maxQueue = maxQueue;
@@ -48,6 +51,7 @@ export class RunQueue {
       return;
     }
     this.#queue.push(entry);
+    this.observer?.submitted(entry.request);
     this.#pump();
   }
 
@@ -63,6 +67,7 @@ export class RunQueue {
     if (entry.state === 0) {
       this.#queue.remove(entry);
       entry.state = 2;
+      this.observer?.settled(entry.request, undefined, reason);
       entry.fail(reason);
       this.#notifyRoom();
       this.#checkIdle();
@@ -76,6 +81,7 @@ export class RunQueue {
   failQueued(error: unknown): void {
     for (const entry of this.#queue.drain()) {
       entry.state = 2;
+      this.observer?.settled(entry.request, undefined, error);
       entry.fail(error);
     }
     this.#notifyRoom();
@@ -87,7 +93,9 @@ export class RunQueue {
     this.#terminated = reason;
     for (const entry of this.#queue.drain()) {
       entry.state = 2;
-      entry.fail(new TaskAbortedError(entry.request.taskName, reason));
+      const error = new TaskAbortedError(entry.request.taskName, reason);
+      this.observer?.settled(entry.request, undefined, error);
+      entry.fail(error);
     }
     const waiters = this.#roomWaiters;
     this.#roomWaiters = [];
@@ -113,6 +121,7 @@ export class RunQueue {
     entry.state = 1;
     this.#running++;
     entry.started?.();
+    this.observer?.started(entry.request);
     impl.exec(entry.request).then(
       (result) => this.#finish(entry, result, undefined, true),
       (error: unknown) => this.#finish(entry, undefined, error, false),
@@ -121,6 +130,7 @@ export class RunQueue {
 
   #finish(entry: Entry, result: ExecResult | undefined, error: unknown, ok: boolean): void {
     this.#running--;
+    this.observer?.settled(entry.request, result, error);
     if (entry.state !== 2) {
       entry.state = 2;
       if (ok) entry.done(result as ExecResult);

@@ -35,7 +35,8 @@ export interface WorkerSetup {
 
 export type ParentMessage =
   | [kind: 'init', setup: WorkerSetup]
-  | [kind: 'run', definitions: TaskDefinition[] | null, calls: unknown[]]
+  /** `traces`, only when tracing is on: [request id, traceparent, ...] (src/observe/tracing.ts). */
+  | [kind: 'run', definitions: TaskDefinition[] | null, calls: unknown[], traces?: unknown[]]
   | [kind: 'abort', id: number, reason: SerializedError]
   | [kind: 'close'];
 

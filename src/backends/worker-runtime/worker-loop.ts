@@ -16,6 +16,7 @@ import {
 } from '../../core/task-context.js';
 import { loadTaskFunction, type TaskFunction } from '../../core/task-loader.js';
 import { isMoved } from '../../core/transfer.js';
+import { startWorkerSpan, type WorkerSpan } from '../../observe/tracing.js';
 import {
   DONE_FAILED,
   DONE_ONE,
@@ -71,6 +72,8 @@ interface Running {
   /** A promise an item of a tight loop returned. */
   pending: unknown;
   errors: [number, SerializedError][] | null;
+  /** The worker's span, when the request carried a traceparent. */
+  span: WorkerSpan | undefined;
 }
 
 class CallScope implements TaskScope {
@@ -133,6 +136,8 @@ export class WorkerLoop {
   #out: unknown[] = [];
   #outTransfer: ArrayBuffer[] | undefined;
   #flushScheduled = false;
+  /** Request id -> traceparent, for traced requests not started yet. */
+  #traces: Map<number, unknown> | undefined;
   readonly #flushLater = () => {
     this.#flushScheduled = false;
     if (!this.#busy) this.#flush();
@@ -149,6 +154,7 @@ export class WorkerLoop {
         return;
       case 'run':
         if (message[1] !== null) this.#define(message[1]);
+        if (message[3] !== undefined) this.#trace(message[3]);
         this.#enqueue(message[2]);
         this.#pump();
         return;
@@ -168,6 +174,11 @@ export class WorkerLoop {
     for (const [key, module, name, taskName] of definitions) {
       this.#tasks.set(key, { module, name, taskName, fn: undefined });
     }
+  }
+
+  #trace(traces: unknown[]): void {
+    const map = (this.#traces ??= new Map());
+    for (let i = 0; i + 1 < traces.length; i += 2) map.set(traces[i] as number, traces[i + 1]);
   }
 
   #enqueue(calls: unknown[]): void {
@@ -297,9 +308,19 @@ export class WorkerLoop {
       synchronous: false,
       pending: undefined,
       errors: null,
+      span: undefined,
     };
     this.#current = running;
     if ((flags & FLAG_TIMED) !== 0) this.#transport.send(['started', id]);
+    const traces = this.#traces;
+    if (traces !== undefined && traces.size > 0 && traces.has(id)) {
+      const span = startWorkerSpan(traces.get(id), task.taskName, `pid ${process.pid}`);
+      traces.delete(id);
+      if (span !== undefined) {
+        running.span = span;
+        return span.run(() => this.#run(running, 0));
+      }
+    }
     return this.#run(running, 0);
   }
 
@@ -387,6 +408,7 @@ export class WorkerLoop {
   #finish(running: Running): void {
     const { id, errors } = running;
     const ms = performance.now() - running.startedAt;
+    running.span?.end(errors !== null ? errors[0]?.[1] : undefined);
     if (running.values === undefined) {
       if (errors !== null) this.#out.push(id, DONE_VALUES, [undefined], errors, ms);
       else this.#out.push(id, DONE_ONE, this.#unwrap(running.single), null, ms);

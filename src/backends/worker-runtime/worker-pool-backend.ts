@@ -99,6 +99,8 @@ class Slot {
   outBytes = 0;
   outDefinitions: TaskDefinition[] | null = null;
   outTransfer: ArrayBuffer[] | undefined;
+  /** [request id, traceparent, ...] of traced requests in the outbox (tracing on only). */
+  outTraces: unknown[] | undefined;
   /** Task numbers this worker has been told about. */
   readonly known = new Set<number>();
   readonly whenExited: Promise<void>;
@@ -268,8 +270,13 @@ export class WorkerPoolBackend implements Backend {
     slot.outbox = [];
     slot.outDefinitions = null;
     slot.outTransfer = undefined;
+    const traces = slot.outTraces;
+    slot.outTraces = undefined;
     try {
-      slot.handle.send(['run', definitions, calls], transfer);
+      slot.handle.send(
+        traces === undefined ? ['run', definitions, calls] : ['run', definitions, calls, traces],
+        transfer,
+      );
     } catch (error) {
       // A message that cannot be cloned fails its requests (arguments are checked at submit
       // time, so this is rare); the worker is unharmed.
@@ -353,6 +360,7 @@ export class WorkerPoolBackend implements Backend {
     }
     const outbox = slot.outbox;
     slot.outCount++;
+    if (request.traceparent !== undefined) (slot.outTraces ??= []).push(call.id, request.traceparent);
     outbox.push(call.id, key[0], request.firstIndex, flags);
     if ((flags & FLAG_SINGLE) !== 0) {
       const args = request.items[0] as readonly unknown[];

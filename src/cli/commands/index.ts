@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { register as registerCrawl } from './crawl.js';
+import { register as registerDashboard } from './dashboard.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerDownload } from './download.js';
 import { register as registerQueue } from './queue.js';
@@ -14,6 +15,7 @@ import { register as registerWorker } from './worker.js';
 export function registerCommands(program: Command): void {
   registerWorker(program);
   registerQueue(program);
+  registerDashboard(program);
   // Commands register here, e.g. registerDownload(program).
   registerCrawl(program);
   registerDemo(program);

@@ -52,6 +52,12 @@ export function register(program: Command): void {
       parseWhole('grace', 0),
       30_000,
     )
+    .option(
+      '--metrics-port <n>',
+      'serve Prometheus metrics at /metrics on this port',
+      parseWhole('metrics-port', 0),
+    )
+    .option('--metrics-host <address>', 'address the metrics server binds', '127.0.0.1')
     .option('--quiet', 'log nothing')
     .action(async (flags: Record<string, unknown>) => {
       let initializerArgs: unknown;
@@ -83,6 +89,9 @@ export function register(program: Command): void {
         ...(flags.rate !== undefined ? { limiter: parseRate(String(flags.rate)) } : {}),
         ...(flags.maxPayload !== undefined ? { maxPayloadBytes: flags.maxPayload as number } : {}),
         graceMs: flags.grace as number,
+        ...(flags.metricsPort !== undefined
+          ? { metricsPort: flags.metricsPort as number, metricsHost: String(flags.metricsHost) }
+          : {}),
         ...(log !== undefined ? { log } : {}),
       });
     });
