@@ -55,6 +55,11 @@ const STATUS_ERROR = 2;
 const SPAN = Symbol('taskmill.tracing.span');
 
 let api: OtelApi | null | undefined;
+/**
+ * Set while a worker span runs code (WorkerSpan.run): calls submitted then, by the worker's own
+ * local pool, carry the worker span's traceparent on instead of opening a second caller span.
+ */
+let relaying: string | undefined;
 let noopProvider: unknown;
 
 /** The API, or null when it is not installed (looked up once per process). */
@@ -109,6 +114,10 @@ export function callerTracing(backend: string): PoolObserver | undefined {
   const tracer = a.trace.getTracer('taskmill');
   return {
     submitted(request) {
+      if (relaying !== undefined) {
+        (request as { traceparent?: string }).traceparent = relaying;
+        return;
+      }
       const parent = a.context.active();
       if (!tracing(a, parent)) return;
       const span = tracer.startSpan(
@@ -169,9 +178,18 @@ export function startWorkerSpan(traceparent: unknown, task: string, where: strin
     );
   const active = a.trace.setSpan(parent, span);
   let ended = false;
+  const own = formatTraceparent(span.spanContext());
   return {
-    traceparent: formatTraceparent(span.spanContext()),
-    run: (fn) => a.context.with(active, fn),
+    traceparent: own,
+    run: (fn) => {
+      const outer = relaying;
+      relaying = own;
+      try {
+        return a.context.with(active, fn);
+      } finally {
+        relaying = outer;
+      }
+    },
     end(error) {
       if (ended) return;
       ended = true;
