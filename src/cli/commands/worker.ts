@@ -53,6 +53,12 @@ export function register(program: Command): void {
       30_000,
     )
     .option(
+      '--heartbeat-interval <ms>',
+      'how often the worker tells the dashboard it is alive (3 missed: shown as gone)',
+      parseWhole('heartbeat-interval'),
+      2000,
+    )
+    .option(
       '--metrics-port <n>',
       'serve Prometheus metrics at /metrics on this port',
       parseWhole('metrics-port', 0),
@@ -89,6 +95,7 @@ export function register(program: Command): void {
         ...(flags.rate !== undefined ? { limiter: parseRate(String(flags.rate)) } : {}),
         ...(flags.maxPayload !== undefined ? { maxPayloadBytes: flags.maxPayload as number } : {}),
         graceMs: flags.grace as number,
+        heartbeatInterval: flags.heartbeatInterval as number,
         ...(flags.metricsPort !== undefined
           ? { metricsPort: flags.metricsPort as number, metricsHost: String(flags.metricsHost) }
           : {}),
