@@ -1,6 +1,6 @@
 /** The library API: download(source, options) as an async iterable of events, on in-process backends. */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { faultFor } from '../gallery-server/faults.js';
@@ -56,17 +56,26 @@ describe('download()', () => {
     });
   }
 
-  it('stops when the consumer stops, leaving no finished-looking partial file', async () => {
+  it('stops when the consumer stops: nothing more is fetched, no finished-looking partial file', async () => {
     const out = join(temp.path, 'stopped');
-    const urls = Array.from({ length: 24 }, (_, id) => `${server.url}/i/${id}.jpg`);
-    let seen = 0;
+    const ids = Array.from({ length: 24 }, (_, i) => 200 + i);
+    const urls = ids.map((id) => `${server.url}/i/${id}.jpg`);
+    const requested = () => ids.filter((id) => server.stats.requestsFor(id) > 0).length;
+    const kept: string[] = [];
     for await (const event of download(urls, { out, concurrency: 2, backoff: 1 })) {
-      if (event.type === 'item' && ++seen === 2) break;
+      if (event.type === 'item' && event.result.outcome === 'downloaded') kept.push(event.result.name);
+      if (kept.length === 2) break;
     }
-    // Any completed name is a complete file.
-    for (const id of urls.keys()) {
-      const body = await readFile(join(out, `${id}.jpg`)).catch(() => undefined);
-      if (body !== undefined) assert.deepEqual(body, imageBody(5, 3 << 20, id));
+    // Two finished, at most a window of four more started: the other 18 were never asked for.
+    const atStop = requested();
+    assert.ok(atStop >= 2 && atStop <= 6, `${atStop} of 24 files were requested`);
+    // A whole second run later, the stopped one has asked for nothing more.
+    for await (const _ of download([`${server.url}/i/300.jpg`], { out: join(temp.path, 'after-stop') }));
+    assert.equal(requested(), atStop, 'the stopped run went on fetching');
+    const names = await readdir(out);
+    for (const name of kept) assert.ok(names.includes(name), `${name} was reported downloaded`);
+    for (const name of names.filter((n) => !n.endsWith('.part'))) {
+      assert.deepEqual(await readFile(join(out, name)), imageBody(5, 3 << 20, Number.parseInt(name, 10)));
     }
   });
 });

@@ -77,12 +77,24 @@ async function discard(path: string): Promise<void> {
   await unlink(path).catch(() => {});
 }
 
+/** What the attempts of one file learnt about the server. */
+interface FileState {
+  /** The server answered at least once. */
+  answered: boolean;
+  /** The last answer offered ranges (Accept-Ranges: bytes, or a 206): a kept .part can be resumed. */
+  resumable: boolean;
+}
+
+/** Headers that carry credentials: sent only to the origin they were given for. */
+const CREDENTIALS = ['cookie', 'authorization', 'proxy-authorization'];
+
 async function attempt(
   state: DownloaderState,
   url: URL,
   part: string,
   onBytes: ProgressSink | undefined,
   knownAbsent: boolean,
+  file: FileState,
 ): Promise<AttemptOutcome> {
   const settings = state.settings;
   const offset = knownAbsent ? 0 : await existingSize(part);
@@ -106,12 +118,20 @@ async function attempt(
     if (redirects >= MAX_REDIRECTS) {
       throw new AttemptError('ERR_REDIRECTS', `more than ${MAX_REDIRECTS} redirects`, { retryable: false });
     }
-    target = new URL(location, target);
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-      throw new AttemptError('ERR_REDIRECTS', `redirected to a ${target.protocol} URL`, { retryable: false });
+    const next = new URL(location, target);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      throw new AttemptError('ERR_REDIRECTS', `redirected to a ${next.protocol} URL`, { retryable: false });
     }
+    if (next.origin !== url.origin) {
+      for (const name of Object.keys(headers)) {
+        if (CREDENTIALS.includes(name.toLowerCase())) delete headers[name];
+      }
+    }
+    target = next;
   }
   const status = response.statusCode;
+  file.answered = true;
+  file.resumable = status === 206 || /\bbytes\b/i.test(header(response.headers, 'accept-ranges') ?? '');
   const body = response.body;
   let start = 0;
   let total: number | undefined;
@@ -313,6 +333,7 @@ export async function fetchFile(
     };
   }
   const part = `${final}.part`;
+  const file: FileState = { answered: false, resumable: false };
   for (let retry = 0; retry <= settings.retries; retry++) {
     if (retry > 0 && last !== undefined) {
       const wait = Math.min(
@@ -329,7 +350,14 @@ export async function fetchFile(
     try {
       await state.bucket.take(signal);
       attempts++;
-      const outcome = await attempt(state, url, part, onBytes, item.found === 'absent' && attempts === 1);
+      const outcome = await attempt(
+        state,
+        url,
+        part,
+        onBytes,
+        item.found === 'absent' && attempts === 1,
+        file,
+      );
       written += outcome.written;
       resumedFrom ??= outcome.resumedFrom;
       await renameFile(part, pathInside(settings.outDir, item.name));
@@ -349,7 +377,10 @@ export async function fetchFile(
     }
   }
   const failure = last ?? new AttemptError('ERR_UNKNOWN', 'failed', { retryable: false });
-  if (!failure.retryable && failure.code !== 'ERR_ABORTED') await discard(part);
+  // A .part is kept only when a rerun can resume it; it is then named in the result.
+  const keep = (failure.retryable || failure.code === 'ERR_ABORTED') && (file.resumable || !file.answered);
+  const kept = keep ? await existingSize(part) : 0;
+  if (kept === 0) await discard(part);
   return {
     ...base,
     outcome: 'failed',
@@ -358,6 +389,7 @@ export async function fetchFile(
     reason: `${failure.message}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`,
     code: failure.code,
     ...(failure.status !== undefined ? { status: failure.status } : {}),
+    ...(kept > 0 ? { partFile: `${item.name}.part`, partBytes: kept } : {}),
     ms: ms(),
   };
 }

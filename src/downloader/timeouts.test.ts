@@ -32,6 +32,7 @@ describe('idle timeout', () => {
     })) {
       if (event.type === 'item') items.push(event.result);
     }
+    assert.equal(items.length, 2, 'one result per URL');
     for (const item of items) {
       assert.equal(item.outcome, 'downloaded');
       assert.equal(item.attempts, 2);

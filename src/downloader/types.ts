@@ -59,6 +59,10 @@ export interface ItemResult {
   readonly reason?: string;
   /** Stable failure code, e.g. ERR_HTTP_STATUS, ERR_TIMEOUT, ERR_TRUNCATED, ERR_CHECKSUM. */
   readonly code?: string;
+  /** A failure whose bytes so far were kept for a resume: the `.part` file's name in the output folder. */
+  readonly partFile?: string;
+  /** Bytes in `partFile`. */
+  readonly partBytes?: number;
   /** The last HTTP status seen, when there was one. */
   readonly status?: number;
   readonly ms: number;
