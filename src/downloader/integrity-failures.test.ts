@@ -42,7 +42,7 @@ async function fetchOne(url: string, out: string, options: DownloadOptions = {})
   return results[0] as ItemResult;
 }
 
-describe('integrity failures from a misbehaving server', () => {
+describe('integrity failures from a misbehaving server', { timeout: 60_000 }, () => {
   let server: ScriptedServer;
   let other: ScriptedServer;
   let temp: Awaited<ReturnType<typeof makeTempDir>>;

@@ -49,9 +49,10 @@ export async function startGalleryServer(options: GalleryServerOptions = {}): Pr
     if (agent !== undefined && stats.userAgents.size < 100) stats.userAgents.add(agent);
     const url = req.url ?? '/';
     const image = IMAGE_PATH.exec(url);
-    if (image !== null && req.method === 'GET') {
+    if (image !== null && (req.method === 'GET' || req.method === 'HEAD')) {
       const id = Number(image[1]);
-      const attempt = stats.countImage(id);
+      // HEAD gets the answer the next GET would get (Node sends no body for it), and uses up no fault.
+      const attempt = req.method === 'HEAD' ? stats.requestsFor(id) + 1 : stats.countImage(id);
       await sendImage(req, res, { id, attempt, fault: faultFor(resolved, id) }, resolved, digests, stats);
       return;
     }

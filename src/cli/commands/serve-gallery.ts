@@ -13,6 +13,11 @@ function parseNumber(name: string): (value: string) => number {
   };
 }
 
+/** `text` as one word a POSIX shell reads back unchanged. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 export function register(program: Command): void {
   program
     .command('serve-gallery')
@@ -83,10 +88,13 @@ export function register(program: Command): void {
         if (error instanceof GalleryServerOptionError) throw new UsageError(error.message);
         throw error;
       }
+      const clientId = (flags.clientId as string | undefined) ?? 'demo';
       process.stdout.write(
-        `gallery server listening on ${server.url}\n` +
-          `  gallery API: ${server.apiUrl}   (taskmill download --imgur --api-url ${server.apiUrl})\n` +
-          `  list pages:  ${server.listUrl}?page=N   (taskmill crawl --list-url '${server.listUrl}?page={page}')\n`,
+        `gallery server listening on ${server.url} (Ctrl-C stops it)\n` +
+          `  gallery API: ${server.apiUrl}\n` +
+          `    IMGUR_CLIENT_ID=${shellWord(clientId)} taskmill download --imgur --api-url ${server.apiUrl}\n` +
+          `  list pages:  ${server.listUrl}?page=N\n` +
+          `    taskmill crawl --list-url '${server.listUrl}?page={page}' --pages 1-${server.options.pages || ''}\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
