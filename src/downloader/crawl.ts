@@ -13,7 +13,7 @@ import { Pool } from '../pool/pool.js';
 import type { PageResult, PageSettings } from './crawl-task.js';
 import { runDownloads } from './download-engine.js';
 import { DEFAULT_SELECTORS, type PageSelectors } from './list-page-parser.js';
-import { type DownloadOptions, resolveRun } from './options.js';
+import { checkOptionKeys, DOWNLOAD_OPTION_KEYS, type DownloadOptions, resolveRun } from './options.js';
 import { prepareOutputFolder } from './output-folder.js';
 import { extensionOfUrl, NameRegistry, nameFromUrl, sanitizeFileName } from './safe-name.js';
 import type { DownloadEvent, DownloadItem, DownloadSummary } from './types.js';
@@ -50,6 +50,17 @@ export type CrawlEvent =
     }
   | { readonly type: 'end'; readonly summary: CrawlSummary };
 
+const CRAWL_OPTION_KEYS = [
+  ...DOWNLOAD_OPTION_KEYS,
+  'listUrl',
+  'firstPage',
+  'lastPage',
+  'pageWorkers',
+  'selectors',
+] as const satisfies readonly (keyof CrawlOptions)[];
+
+const SELECTOR_KEYS = ['image', 'name', 'urlAttributes'] as const satisfies readonly (keyof PageSelectors)[];
+
 /** Failed pages in a row after which a crawl without a last page stops. */
 const MAX_FAILED_IN_A_ROW = 5;
 
@@ -75,7 +86,7 @@ function checkSelectors(selectors: PageSelectors): void {
 }
 
 export async function* crawl(options: CrawlOptions): AsyncGenerator<CrawlEvent, CrawlSummary> {
-  const run = resolveRun(options);
+  const run = resolveRun(options, CRAWL_OPTION_KEYS, 'crawl() options');
   if (typeof options.listUrl !== 'string' || !options.listUrl.includes('{page}')) {
     throw new InvalidArgumentError(
       'listUrl must contain {page}, e.g. "https://www.doutula.com/photo/list/?page={page}"',
@@ -99,6 +110,7 @@ export async function* crawl(options: CrawlOptions): AsyncGenerator<CrawlEvent, 
       `pageWorkers must be a whole number of at least 1, got ${String(pageWorkers)}`,
     );
   }
+  if (options.selectors !== undefined) checkOptionKeys(options.selectors, SELECTOR_KEYS, 'crawl() selectors');
   const selectors: PageSelectors = { ...DEFAULT_SELECTORS, ...options.selectors };
   checkSelectors(selectors);
   const outDir = await prepareOutputFolder(run.out);

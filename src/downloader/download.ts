@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { runDownloads } from './download-engine.js';
 import { DownloadSourceError } from './errors.js';
 import { type ImgurSource, imgurLinks } from './imgur-source.js';
-import { type DownloadOptions, resolveRun } from './options.js';
+import { checkOptionKeys, type DownloadOptions, resolveRun } from './options.js';
 import { prepareOutputFolder } from './output-folder.js';
 import { NameRegistry, nameFromUrl, sanitizeFileName } from './safe-name.js';
 import type { DownloadEvent, DownloadItem, DownloadSummary } from './types.js';
@@ -23,6 +23,8 @@ export type DownloadSource =
   | Iterable<DownloadInput>
   | AsyncIterable<DownloadInput>
   | { readonly imgur: ImgurSource };
+
+const IMGUR_KEYS = ['clientId', 'apiUrl', 'keep'] as const satisfies readonly (keyof ImgurSource)[];
 
 function isImgur(source: DownloadSource): source is { readonly imgur: ImgurSource } {
   return typeof source === 'object' && source !== null && 'imgur' in source;
@@ -49,6 +51,8 @@ export async function* download(
   let inputs: Iterable<DownloadInput> | AsyncIterable<DownloadInput>;
   let total: number | undefined;
   if (isImgur(source)) {
+    checkOptionKeys(source, ['imgur'], 'the download source');
+    checkOptionKeys(source.imgur, IMGUR_KEYS, 'the imgur source');
     if (typeof source.imgur.clientId !== 'string' || source.imgur.clientId.trim() === '') {
       throw new InvalidArgumentError(
         'the Imgur source needs a client id: set IMGUR_CLIENT_ID (or imgur.clientId)',

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BackendName } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import type { PoolOptions } from '../pool/pool-options.js';
 import type { DownloadSettings } from './types.js';
 
@@ -43,6 +44,59 @@ export interface DownloadOptions {
   >;
 }
 
+/** Every key of DownloadOptions: anything else is a typo, refused by name. */
+export const DOWNLOAD_OPTION_KEYS = [
+  'out',
+  'backend',
+  'concurrency',
+  'workers',
+  'connectionsPerHost',
+  'rate',
+  'retries',
+  'backoff',
+  'maxBackoff',
+  'connectTimeout',
+  'idleTimeout',
+  'userAgent',
+  'headers',
+  'progressEvery',
+  'signal',
+  'pool',
+] as const satisfies readonly (keyof DownloadOptions)[];
+
+/** The pool options a download may set (the downloader sets backend, workers, concurrency, initializer). */
+const POOL_PASS_THROUGH_KEYS = [
+  'timeout',
+  'maxQueue',
+  'idleTimeout',
+  'resourceLimits',
+  'execArgv',
+  'env',
+  'connection',
+  'queue',
+  'prefix',
+  'inFlight',
+  'maxPayloadBytes',
+  'keepCompleted',
+  'keepFailed',
+  'lostJobCheckInterval',
+  'connectTimeout',
+] as const satisfies readonly (keyof PoolOptions)[];
+
+/** Refuses a non-object or a key nobody reads in `options` (and in its `pool`). */
+export function checkOptionKeys(options: unknown, known: readonly string[], where: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidArgumentError(`${where} must be an object`);
+  }
+  assertKnownKeys(options, known, where);
+  const pool = (options as { pool?: unknown }).pool;
+  if (pool === undefined) return;
+  if (pool === null || typeof pool !== 'object' || Array.isArray(pool)) {
+    throw new InvalidArgumentError(`${where}: pool must be an object of pool options`);
+  }
+  assertKnownKeys(pool, POOL_PASS_THROUGH_KEYS, `${where}.pool`);
+}
+
 export interface ResolvedRun {
   readonly backend: BackendName;
   readonly out: string;
@@ -74,7 +128,12 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 
 const BACKENDS = ['sequential', 'async', 'threads', 'processes', 'redis', 'auto'];
 
-export function resolveRun(options: DownloadOptions): ResolvedRun {
+export function resolveRun(
+  options: DownloadOptions,
+  known: readonly string[] = DOWNLOAD_OPTION_KEYS,
+  where = 'download() options',
+): ResolvedRun {
+  checkOptionKeys(options, known, where);
   const backend = options.backend ?? 'async';
   if (!BACKENDS.includes(backend)) {
     throw new InvalidArgumentError(`unknown backend "${String(backend)}": use one of ${BACKENDS.join(', ')}`);

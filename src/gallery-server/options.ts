@@ -1,3 +1,5 @@
+import { assertKnownKeys } from '../core/option-keys.js';
+
 /** What the stand-in gallery server serves and how badly it behaves. All knobs are optional. */
 export interface GalleryServerOptions {
   /** Port to listen on; 0 (default) picks a free one. Always binds 127.0.0.1 unless `host` says otherwise. */
@@ -43,6 +45,33 @@ export interface GalleryServerOptions {
   readonly checksums?: boolean;
 }
 
+/** Every key of GalleryServerOptions: anything else is refused by name. */
+export const GALLERY_SERVER_OPTION_KEYS = [
+  'port',
+  'host',
+  'seed',
+  'images',
+  'imageSize',
+  'clientId',
+  'pages',
+  'perPage',
+  'hostileNames',
+  'latency',
+  'apiLatency',
+  'bandwidth',
+  'errorRate',
+  'truncateRate',
+  'resetRate',
+  'tooManyRequestsRate',
+  'dripRate',
+  'dripInterval',
+  'missingRate',
+  'faultAttempts',
+  'retryAfter',
+  'ranges',
+  'checksums',
+] as const satisfies readonly (keyof GalleryServerOptions)[];
+
 export interface ResolvedServerOptions {
   readonly port: number;
   readonly host: string;
@@ -84,6 +113,10 @@ function num(name: string, value: number | undefined, fallback: number, min: num
 }
 
 export function resolveServerOptions(options: GalleryServerOptions = {}): ResolvedServerOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new GalleryServerOptionError('gallery server options must be an object');
+  }
+  assertKnownKeys(options, GALLERY_SERVER_OPTION_KEYS, 'gallery server options');
   const resolved: ResolvedServerOptions = {
     port: num('port', options.port, 0, 0, 65535),
     host: options.host ?? '127.0.0.1',
