@@ -7,8 +7,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { abortableSleep } from './abortable-sleep.js';
 import { classifyError } from './attempt-errors.js';
 import { AttemptError } from './errors.js';
 import { closeFd, openFd, readByteAt, renameFile, writeAll } from './fd-io.js';
@@ -341,7 +341,7 @@ export async function fetchFile(
         Math.max(backoffDelay(retry, settings.backoff, settings.maxBackoff), last.retryAfter ?? 0),
       );
       try {
-        await sleep(wait, undefined, signal ? { signal } : undefined);
+        await abortableSleep(wait, signal);
       } catch (error) {
         last = classifyError(error);
         break;

@@ -1,6 +1,7 @@
 /** The Imgur gallery API as a source: `GET /3/gallery/` with `Authorization: Client-ID <id>`, keep .jpg links. */
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import { request } from 'undici';
+import { abortableSleep } from './abortable-sleep.js';
 import { classifyError } from './attempt-errors.js';
 import { DownloadSourceError } from './errors.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
@@ -59,7 +60,7 @@ export async function getText(
         options.maxBackoff,
         Math.max(retryAfter ?? 0, backoffDelay(retry + 1, options.backoff, options.maxBackoff)),
       );
-      await sleep(wait, undefined, options.signal ? { signal: options.signal } : undefined);
+      await abortableSleep(wait, options.signal);
     }
   }
   throw new DownloadSourceError(

@@ -1,7 +1,7 @@
 /**
  * Being polite to a server, end to end through `taskmill download`: a 429 or 503 with
  * Retry-After (seconds or an HTTP date) is retried no sooner than asked, capped by
- * --max-backoff; --rate spaces requests out, whatever the concurrency. The server stamps each
+ * --max-backoff; --rate spaces requests out, whatever the concurrency (and the waits share one abort listener). The server stamps each
  * request as it arrives; the assertions are lower bounds that a correct client always meets.
  */
 import assert from 'node:assert/strict';
@@ -93,6 +93,7 @@ describe('Retry-After and --rate, through the CLI', { timeout: 60_000 }, () => {
       '-q',
     ]);
     assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /MaxListenersExceededWarning/, 'one abort listener for all the waits');
     const times = server.seen
       .filter((request) => request.path.startsWith('/rated/'))
       .map((r) => r.at)

@@ -1,5 +1,5 @@
 /** A token bucket: at most `rate` requests per second on average, bursts up to `burst`. */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { abortableSleep } from './abortable-sleep.js';
 
 export class TokenBucket {
   readonly #rate: number;
@@ -33,6 +33,6 @@ export class TokenBucket {
   /** Resolves when a request may start. */
   async take(signal?: AbortSignal): Promise<void> {
     const wait = this.reserve();
-    if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined);
+    if (wait > 0) await abortableSleep(wait, signal);
   }
 }
