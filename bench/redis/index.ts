@@ -99,8 +99,14 @@ export async function redisVsBullmq(options: {
   return rows;
 }
 
-async function taskmillRun(url: string, queue: string, task: TaskName, jobs: number): Promise<number> {
-  const pool = new Pool({ backend: 'redis', connection: url, queue });
+async function taskmillRun(
+  url: string,
+  queue: string,
+  task: TaskName,
+  jobs: number,
+  metrics = false,
+): Promise<number> {
+  const pool = new Pool({ backend: 'redis', connection: url, queue, metrics });
   try {
     await pool.apply(t.noop, 0); // connected and warm: time only the jobs
     const items = Array.from({ length: jobs }, (_, i) => i);
@@ -200,6 +206,48 @@ export async function redisScaleOut(options: {
     return rows;
   } finally {
     await hosts.remove();
+  }
+}
+
+/**
+ * Issue 13's overhead bound: end to end with 2 worker processes, the caller's metrics on
+ * against off, runs alternating on the same workers (whose heartbeats and job counts are on
+ * either way). Target: metrics on keeps at least 95% of the jobs/s.
+ */
+export async function redisMetricsOverhead(options: {
+  runs: number;
+  quick: boolean;
+}): Promise<Record<string, unknown>[]> {
+  const jobs = options.quick ? 1000 : 5000;
+  const runs = Math.max(3, options.runs);
+  await using server = await startRedisServer();
+  const queue = 'bench-metrics';
+  const workers = await startAll(
+    [1, 2].map(() => () => startWorkerProcess('taskmill', server.plainUrl, queue)),
+  );
+  try {
+    const seconds: Record<'off' | 'on', number[]> = { off: [], on: [] };
+    await taskmillRun(server.plainUrl, queue, 'noop', Math.min(200, jobs), true); // warm-up
+    for (let i = 0; i < runs; i++) {
+      for (const mode of i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        seconds[mode].push(await taskmillRun(server.plainUrl, queue, 'noop', jobs, mode === 'on'));
+      }
+    }
+    const off = jobs / median(seconds.off);
+    const on = jobs / median(seconds.on);
+    return [
+      {
+        name: 'end to end, 2 worker processes: metrics on vs off',
+        jobs,
+        'metrics off jobs/s': round(off),
+        'metrics on jobs/s': round(on),
+        'on / off': round(on / off),
+        target: 'on / off >= 0.95',
+        verdict: on / off >= 0.95 ? 'meets' : 'misses',
+      },
+    ];
+  } finally {
+    await Promise.all(workers.map(stopProcess));
   }
 }
 

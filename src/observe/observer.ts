@@ -6,11 +6,17 @@
  */
 import type { ExecRequest, ExecResult } from '../core/backend.js';
 
+/** A request in the pool, with one slot an observer may keep its own data in (metrics do). */
+export interface ObservedEntry {
+  readonly request: ExecRequest;
+  observed: unknown;
+}
+
 export interface PoolObserver {
-  submitted(request: ExecRequest): void;
-  started(request: ExecRequest): void;
+  submitted(entry: ObservedEntry): void;
+  started(entry: ObservedEntry): void;
   /** `result` when the backend answered (items may still have failed: `result.errors`), else `error`. */
-  settled(request: ExecRequest, result: ExecResult | undefined, error: unknown): void;
+  settled(entry: ObservedEntry, result: ExecResult | undefined, error: unknown): void;
 }
 
 /** Several observers as one (none: undefined, so the pool keeps its fast path). */
@@ -18,14 +24,14 @@ export function combineObservers(list: readonly PoolObserver[]): PoolObserver | 
   if (list.length === 0) return undefined;
   if (list.length === 1) return list[0];
   return {
-    submitted(request) {
-      for (const observer of list) observer.submitted(request);
+    submitted(entry) {
+      for (let i = 0; i < list.length; i++) (list[i] as PoolObserver).submitted(entry);
     },
-    started(request) {
-      for (const observer of list) observer.started(request);
+    started(entry) {
+      for (let i = 0; i < list.length; i++) (list[i] as PoolObserver).started(entry);
     },
-    settled(request, result, error) {
-      for (const observer of list) observer.settled(request, result, error);
+    settled(entry, result, error) {
+      for (let i = 0; i < list.length; i++) (list[i] as PoolObserver).settled(entry, result, error);
     },
   };
 }

@@ -4,10 +4,10 @@
  * recent latencies; per pool, queued, running and workers. `snapshot()` is plain data: the
  * Prometheus writer, `pool.metrics()` and the dashboard all read it.
  */
-import { type ExecRequest, type ExecResult, itemCount } from '../core/backend.js';
+import { type ExecResult, itemCount } from '../core/backend.js';
 import { TaskTimeoutError, WorkerCrashedError } from '../core/errors.js';
 import { Histogram, type HistogramSnapshot, RecentValues } from './histogram.js';
-import type { PoolObserver } from './observer.js';
+import type { ObservedEntry, PoolObserver } from './observer.js';
 
 export interface TaskMetrics {
   readonly task: string;
@@ -59,22 +59,29 @@ class TaskCounters {
   constructor(readonly task: string) {}
 }
 
-// Where a request's counters and times ride along with it (set while it is in the pool).
-const COUNTERS = Symbol('taskmill.metrics.counters');
-const QUEUED_AT = Symbol('taskmill.metrics.queuedAt');
-const STARTED_AT = Symbol('taskmill.metrics.startedAt');
-
-interface Marked {
-  [COUNTERS]?: TaskCounters;
-  [QUEUED_AT]?: number;
-  [STARTED_AT]?: number;
-}
-
 let unnamed = 0;
+
+/**
+ * performance.now(), read once per tick: calls submitted, started or settled in one go (a burst
+ * of submits, a message of results) share a time, and the clock is not read per call.
+ */
+let tickTime = -1;
+const clearTick = () => {
+  tickTime = -1;
+};
+function now(): number {
+  if (tickTime < 0) {
+    tickTime = performance.now();
+    queueMicrotask(clearTick);
+  }
+  return tickTime;
+}
 
 export class PoolMetricsCollector implements PoolObserver {
   readonly name: string;
   readonly #byTask = new Map<string, TaskCounters>();
+  /** The task counted last: calls of one task in a row skip the lookup. */
+  #last: TaskCounters | undefined;
   readonly #pool: PoolGauges;
   readonly #workers: number;
 
@@ -84,35 +91,32 @@ export class PoolMetricsCollector implements PoolObserver {
     this.name = name ?? `pool-${++unnamed}`;
   }
 
-  submitted(request: ExecRequest): void {
-    const marked = request as unknown as Marked;
-    const name = request.taskName;
-    let counters = this.#byTask.get(name);
-    if (counters === undefined) {
-      counters = new TaskCounters(name);
-      this.#byTask.set(name, counters);
-    }
-    counters.submitted += itemCount(request);
-    marked[COUNTERS] = counters;
-    marked[QUEUED_AT] = performance.now();
+  // The entry's slot holds when it was queued (a positive ms), then when it started (negated):
+  // no object, map or lookup per call.
+  submitted(entry: ObservedEntry): void {
+    const request = entry.request;
+    this.#counters(request.taskName).submitted += itemCount(request);
+    entry.observed = now();
   }
 
-  started(request: ExecRequest): void {
-    const marked = request as unknown as Marked;
-    const counters = marked[COUNTERS];
-    if (counters === undefined) return;
-    const now = performance.now();
+  started(entry: ObservedEntry): void {
+    const queuedAt = entry.observed;
+    if (typeof queuedAt !== 'number') return;
+    const request = entry.request;
+    const at = now();
     const items = itemCount(request);
+    const counters = this.#counters(request.taskName);
     counters.started += items;
-    counters.queueWait.observe((now - (marked[QUEUED_AT] as number)) / 1000, items);
-    marked[STARTED_AT] = now;
+    counters.queueWait.observe((at - queuedAt) / 1000, items);
+    entry.observed = -at;
   }
 
-  settled(request: ExecRequest, result: ExecResult | undefined, error: unknown): void {
-    const marked = request as unknown as Marked;
-    const counters = marked[COUNTERS];
-    if (counters === undefined) return;
-    marked[COUNTERS] = undefined;
+  settled(entry: ObservedEntry, result: ExecResult | undefined, error: unknown): void {
+    const mark = entry.observed;
+    if (typeof mark !== 'number') return;
+    entry.observed = undefined;
+    const request = entry.request;
+    const counters = this.#counters(request.taskName);
     const items = itemCount(request);
     if (result !== undefined) {
       const failed = result.errors?.size ?? 0;
@@ -123,11 +127,23 @@ export class PoolMetricsCollector implements PoolObserver {
       if (error instanceof TaskTimeoutError) counters.timeouts += 1;
       else if (error instanceof WorkerCrashedError) counters.crashes += 1;
     }
-    const startedAt = marked[STARTED_AT];
-    if (startedAt === undefined) return; // dropped before it ran
-    const ms = performance.now() - startedAt;
+    if (mark > 0) return; // dropped before it ran
+    const ms = now() + mark;
     counters.duration.observe(ms / 1000 / items, items);
     counters.recent.push(ms / items);
+  }
+
+  /** The counters of a task; calls of one task in a row skip the map. */
+  #counters(name: string): TaskCounters {
+    const last = this.#last;
+    if (last !== undefined && last.task === name) return last;
+    let counters = this.#byTask.get(name);
+    if (counters === undefined) {
+      counters = new TaskCounters(name);
+      this.#byTask.set(name, counters);
+    }
+    this.#last = counters;
+    return counters;
   }
 
   snapshot(): PoolMetrics {

@@ -8,7 +8,7 @@
  * The traceparent is written and read here (not through the global propagator), so the trace
  * holds together whatever propagator the application configured.
  */
-import type { ExecRequest, ExecResult } from '../core/backend.js';
+import type { ExecResult } from '../core/backend.js';
 import type { PoolObserver } from './observer.js';
 import { optionalPeer } from './optional-peer.js';
 
@@ -113,7 +113,7 @@ export function callerTracing(backend: string): PoolObserver | undefined {
   if (a === null) return undefined;
   const tracer = a.trace.getTracer('taskmill');
   return {
-    submitted(request) {
+    submitted({ request }) {
       if (relaying !== undefined) {
         (request as { traceparent?: string }).traceparent = relaying;
         return;
@@ -134,7 +134,7 @@ export function callerTracing(backend: string): PoolObserver | undefined {
       (request as { traceparent?: string }).traceparent = formatTraceparent(context);
     },
     started() {},
-    settled(request: ExecRequest, result: ExecResult | undefined, error: unknown) {
+    settled({ request }, result: ExecResult | undefined, error: unknown) {
       const span = (request as { [SPAN]?: Span })[SPAN];
       if (span === undefined) return;
       (request as { [SPAN]?: Span })[SPAN] = undefined;

@@ -23,6 +23,8 @@ export interface Entry {
   done(result: ExecResult): void;
   fail(error: unknown): void;
   started?(): void;
+  /** Kept by the pool's observer (src/observe/); undefined when nothing observes. */
+  observed: unknown;
 }
 
 /** What the map family needs of the pool. */

@@ -329,6 +329,7 @@ export class MapRun {
     const entry: Entry = {
       request,
       state: 0,
+      observed: undefined,
       started: () => {
         startedAt = performance.now();
       },

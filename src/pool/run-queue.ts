@@ -51,7 +51,7 @@ export class RunQueue {
       return;
     }
     this.#queue.push(entry);
-    this.observer?.submitted(entry.request);
+    this.observer?.submitted(entry);
     this.#pump();
   }
 
@@ -67,7 +67,7 @@ export class RunQueue {
     if (entry.state === 0) {
       this.#queue.remove(entry);
       entry.state = 2;
-      this.observer?.settled(entry.request, undefined, reason);
+      this.observer?.settled(entry, undefined, reason);
       entry.fail(reason);
       this.#notifyRoom();
       this.#checkIdle();
@@ -81,7 +81,7 @@ export class RunQueue {
   failQueued(error: unknown): void {
     for (const entry of this.#queue.drain()) {
       entry.state = 2;
-      this.observer?.settled(entry.request, undefined, error);
+      this.observer?.settled(entry, undefined, error);
       entry.fail(error);
     }
     this.#notifyRoom();
@@ -94,7 +94,7 @@ export class RunQueue {
     for (const entry of this.#queue.drain()) {
       entry.state = 2;
       const error = new TaskAbortedError(entry.request.taskName, reason);
-      this.observer?.settled(entry.request, undefined, error);
+      this.observer?.settled(entry, undefined, error);
       entry.fail(error);
     }
     const waiters = this.#roomWaiters;
@@ -121,7 +121,7 @@ export class RunQueue {
     entry.state = 1;
     this.#running++;
     entry.started?.();
-    this.observer?.started(entry.request);
+    this.observer?.started(entry);
     impl.exec(entry.request).then(
       (result) => this.#finish(entry, result, undefined, true),
       (error: unknown) => this.#finish(entry, undefined, error, false),
@@ -130,7 +130,7 @@ export class RunQueue {
 
   #finish(entry: Entry, result: ExecResult | undefined, error: unknown, ok: boolean): void {
     this.#running--;
-    this.observer?.settled(entry.request, result, error);
+    this.observer?.settled(entry, result, error);
     if (entry.state !== 2) {
       entry.state = 2;
       if (ok) entry.done(result as ExecResult);

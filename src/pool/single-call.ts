@@ -21,6 +21,7 @@ export interface CallHost {
 
 export class SingleCall implements Entry, ExecRequest, AbortTarget {
   state: 0 | 1 | 2 = 0;
+  observed: unknown = undefined;
   readonly taskName: string;
   /** The call's arguments; with one argument they double as `singleArgs`. */
   readonly #args: unknown[];

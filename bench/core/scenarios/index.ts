@@ -6,4 +6,5 @@ export const CORE_SCENARIO_MODULES: readonly string[] = [
   'startup.js',
   'queued-memory.js',
   'auto-backend.js',
+  'metrics-overhead.js',
 ].map((file) => new URL(`./${file}`, import.meta.url).href);
