@@ -71,6 +71,7 @@ export type { ExposeOptions, Exposure } from './observe/expose.js';
 export type { HistogramSnapshot } from './observe/histogram.js';
 export type { PoolMetrics, TaskMetrics } from './observe/pool-metrics.js';
 export type { MetricsCallOptions, MetricsOption } from './observe/pool-observe.js';
+export { type MetricsSource, type PromRegistry, registerPoolMetrics } from './observe/prom-client-bridge.js';
 // parallel(): joblib's Parallel, with the automatic backend and progress.
 export type { AutoChoice } from './parallel/auto-choice.js';
 export {

@@ -139,7 +139,31 @@ describe('dashboard in Chromium', { timeout: 120_000 }, () => {
       WAIT,
     );
     assert.equal(done.length, 2);
-    await shot(page, 'overview');
+    if (SHOTS !== undefined) {
+      // Some traffic for the chart, and a local pool beside the queue.
+      const local = new Pool({ backend: 'threads', workers: 2 });
+      const exposure = local.expose({ dashboard, name: 'thumbnails' });
+      for (let round = 0; round < 12; round++) {
+        await Promise.all([
+          pool.map(
+            t.sleep,
+            Array.from({ length: 30 + round * 10 }, () => 5),
+          ),
+          local.map(
+            t.square,
+            Array.from({ length: 2000 }, (_, i) => i),
+          ),
+        ]);
+      }
+      await page.waitForFunction(
+        () => document.querySelectorAll('#pools tr[data-key]').length === 1,
+        undefined,
+        WAIT,
+      );
+      await shot(page, 'overview');
+      await exposure.stop();
+      await local.terminate();
+    }
     await page.close();
   });
 

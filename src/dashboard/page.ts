@@ -311,8 +311,14 @@ export const PAGE_JS = String.raw`
       var s = next.state || jobState, p = next.page === undefined ? page : next.page, qq = next.q === undefined ? search : next.q;
       location.hash = '#/jobs/' + encodeURIComponent(next.queue || queue) + '/' + s + (p || qq ? '?' + new URLSearchParams({ page: String(p), q: qq }).toString() : '');
     }
-    var select = h('select', { id: 'queue-select', onchange: function () { go({ queue: select.value, page: 0 }); } },
-      names.map(function (n) { var o = h('option', { value: n, text: n }); if (n === queue) o.selected = true; return o; }));
+    var select = h('select', { id: 'queue-select', onchange: function () { go({ queue: select.value, page: 0 }); } });
+    function fillSelect(list) {
+      if (list.length === 0 || select.options.length === list.length) return;
+      select.textContent = '';
+      if (list.indexOf(queue) < 0) list = [queue].concat(list);
+      list.forEach(function (n) { var o = h('option', { value: n, text: n }); if (n === queue) o.selected = true; select.appendChild(o); });
+    }
+    fillSelect(names.length ? names : [queue]);
     var tabs = h('div', { class: 'tabs' }, STATES.map(function (s) {
       return h('button', { class: s === jobState ? 'on' : '', 'data-state': s, text: s, onclick: function () { go({ state: s, page: 0 }); } });
     }));
@@ -362,6 +368,7 @@ export const PAGE_JS = String.raw`
     load();
     return {
       update: function (s) {
+        fillSelect(s.queues.map(function (x) { return x.name; }));
         var found = s.queues.filter(function (x) { return x.name === queue; })[0];
         Array.prototype.forEach.call(tabs.children, function (b) {
           var n = found ? found.counts[b.getAttribute('data-state')] : undefined;
@@ -376,7 +383,7 @@ export const PAGE_JS = String.raw`
   function shortError(reason) {
     var marker = 'taskmill-error:';
     if (reason.indexOf(marker) === 0) {
-      var m = /"name":"([^"]*)"/.exec(reason), msg = /"message":"((?:[^"\\]|\\.)*)"/.exec(reason);
+      var m = /"className":"([^"]*)"/.exec(reason) || /"name":"([^"]*)"/.exec(reason), msg = /"message":"((?:[^"\\]|\\.)*)"/.exec(reason);
       return (m ? m[1] : 'Error') + ': ' + (msg ? msg[1] : '');
     }
     return reason;

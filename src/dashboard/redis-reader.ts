@@ -70,12 +70,18 @@ local out = {}
 local n = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then
-    local f = redis.call('HMGET', key, 'name', 'timestamp', 'processedOn', 'finishedOn', 'attemptsMade')
+    local f = redis.call('HMGET', key, 'name', 'timestamp', 'processedOn', 'finishedOn', 'attemptsMade', 'ats')
     local data = redis.call('HGET', key, 'data') or ''
+    local args = data
+    if #data <= 4096 then
+      local ok, decoded = pcall(cjson.decode, data)
+      if ok and type(decoded) == 'table' and decoded.args ~= nil then args = (string.gsub(cjson.encode(decoded.args), '\\\\/', '/')) end
+    end
     local reason = redis.call('HGET', key, 'failedReason') or ''
     local value = redis.call('HGET', key, 'returnvalue') or ''
-    out[#out + 1] = {1, f[1] or '', f[2] or '', f[3] or '', f[4] or '', f[5] or '0',
-      string.sub(data, 1, n), tostring(#data), string.sub(reason, 1, n * 4), string.sub(value, 1, n)}
+    local attempts = math.max(tonumber(f[5]) or 0, tonumber(f[6]) or 0)
+    out[#out + 1] = {1, f[1] or '', f[2] or '', f[3] or '', f[4] or '', tostring(attempts),
+      string.sub(args, 1, n), tostring(#args), string.sub(reason, 1, n * 4), string.sub(value, 1, n)}
   else
     out[#out + 1] = {0}
   end

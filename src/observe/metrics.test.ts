@@ -13,6 +13,7 @@ import { type RedisServer, startRedisServer } from '../distributed/testing/redis
 import { Pool } from '../pool/pool.js';
 import type * as MetricTasks from './fixtures/metric-tasks.js';
 import { optionalPeer, requirePeer } from './optional-peer.js';
+import { registerPoolMetrics } from './prom-client-bridge.js';
 
 const MODULE = new URL('./fixtures/metric-tasks.js', import.meta.url);
 const CLI = new URL('../cli/main.js', import.meta.url).pathname;
@@ -130,6 +131,33 @@ describe('pool.metrics()', { timeout: 60_000 }, () => {
       assert.equal(during.workers, 1);
       await Promise.all([slow.get(), ...waiting.map((j) => j.get())]);
       assert.equal(pool.metrics().queued, 0);
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  it("joins an application's prom-client registry (prom-client is an optional peer)", async () => {
+    const { Registry } = await import('prom-client');
+    const registry = new Registry();
+    const pool = new Pool({ backend: 'async', metrics: { name: 'in-app' } });
+    try {
+      registerPoolMetrics(registry, [pool]);
+      await pool.map(t.square, [1, 2, 3, 4, 5]);
+      await assert.rejects(pool.apply(t.refuse, 9));
+      const text = await registry.metrics();
+      const families = parsePrometheus(text);
+      const square = { pool: 'in-app', backend: 'async', task: 'metric-tasks#square' };
+      assert.equal(sample(families, 'taskmill_tasks_completed_total', square), 5);
+      assert.equal(
+        sample(families, 'taskmill_tasks_failed_total', { ...square, task: 'metric-tasks#refuse' }),
+        1,
+      );
+      assert.match(
+        text,
+        /^taskmill_task_duration_seconds_count\{pool="in-app",backend="async",task="metric-tasks#square"\} 5$/m,
+      );
+      assert.match(text, /^taskmill_task_duration_seconds_bucket\{[^}]*le="\+Inf"[^}]*\} 5$/m);
+      assert.throws(() => registerPoolMetrics({} as never, [pool]), /prom-client Registry/);
     } finally {
       await pool.terminate();
     }

@@ -71,12 +71,9 @@ function otel(): OtelApi | null {
   return api;
 }
 
-/** Whether spans would be recorded now: a tracer provider is registered, or a span is active. */
-function tracing(a: OtelApi, parent: Context): boolean {
-  return (
-    a.trace.getTracerProvider().getDelegate?.() !== noopProvider ||
-    a.trace.getSpanContext(parent) !== undefined
-  );
+/** Whether a tracer provider is registered (spans would be recorded). */
+function providerRegistered(a: OtelApi): boolean {
+  return a.trace.getTracerProvider().getDelegate?.() !== noopProvider;
 }
 
 /** `00-<trace id>-<span id>-<flags>`. */
@@ -107,10 +104,13 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-/** The caller side: a PRODUCER span per request, its traceparent put on the request. */
+/**
+ * The caller side: a PRODUCER span per request, its traceparent put on the request. Decided
+ * when the pool is made: register the OpenTelemetry SDK before creating pools.
+ */
 export function callerTracing(backend: string): PoolObserver | undefined {
   const a = otel();
-  if (a === null) return undefined;
+  if (a === null || !providerRegistered(a)) return undefined;
   const tracer = a.trace.getTracer('taskmill');
   return {
     submitted({ request }) {
@@ -119,7 +119,6 @@ export function callerTracing(backend: string): PoolObserver | undefined {
         return;
       }
       const parent = a.context.active();
-      if (!tracing(a, parent)) return;
       const span = tracer.startSpan(
         `taskmill ${request.taskName}`,
         {
