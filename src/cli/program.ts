@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 /**
- * The `taskmill` command. Each subcommand lives in ./commands/ and registers itself here.
+ * The `taskmill` command (started by main.ts). Each subcommand lives in ./commands/ and registers itself here.
  * Exit status: 0 success, 1 some work failed, 2 usage error.
  */
 import { Command, CommanderError } from 'commander';

@@ -123,6 +123,32 @@ export class WaitTimeoutError extends TaskmillError {
   }
 }
 
+/**
+ * A feature needs an optional package that is not installed (taskmill keeps its heavy parts
+ * optional: BullMQ and ioredis for Redis, undici and cheerio for the downloader, and so on).
+ * The message names the feature and the `npm install` command that fixes it.
+ */
+export class MissingDependencyError extends TaskmillError {
+  /** The npm packages to install, e.g. `['bullmq', 'ioredis']`. */
+  readonly packages: readonly string[];
+  /** The command that installs them, e.g. `npm install bullmq@^6.7.0 ioredis@^6.0.0`. */
+  readonly install: string;
+
+  constructor(feature: string, packages: readonly string[], install: string) {
+    super(
+      'ERR_TASKMILL_MISSING_DEPENDENCY',
+      `${feature} needs ${listOf(packages)}, which ${packages.length === 1 ? 'is' : 'are'} not installed (taskmill keeps ${packages.length === 1 ? 'it' : 'them'} optional): ${install}`,
+    );
+    this.packages = packages;
+    this.install = install;
+  }
+}
+
+function listOf(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
 function describeReason(reason: unknown): string {
   if (reason === undefined) return '';
   if (reason instanceof Error) return `: ${reason.message}`;

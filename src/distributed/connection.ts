@@ -4,12 +4,12 @@
  * clear line, not an endless reconnect loop), then reconnecting forever once running, so that
  * callers and workers ride out a Redis restart. URLs are redacted wherever they are shown.
  */
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { withDeadline } from '../core/deadline.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import type { ConnectionSpec } from './connection-spec.js';
 import { RedisConnectionError } from './errors.js';
-
-export type ConnectionSpec = string | Readonly<Record<string, unknown>>;
 
 /** Settings every taskmill connection gets; BullMQ needs `maxRetriesPerRequest: null`. */
 const BASE: RedisOptions = {
@@ -59,7 +59,12 @@ export function parseRedisUrl(text: string): RedisOptions {
   }
   if (url.protocol === 'rediss:') {
     const rejectUnauthorized = url.searchParams.get('rejectUnauthorized') !== 'false';
-    options.tls = { servername: options.host, rejectUnauthorized };
+    // SNI carries host names only (RFC 6066): for an IP address the certificate is checked
+    // against the address itself, and setting it as the server name is deprecated (DEP0123).
+    options.tls =
+      isIP(options.host ?? '') === 0
+        ? { servername: options.host, rejectUnauthorized }
+        : { rejectUnauthorized };
   }
   return options;
 }

@@ -6,7 +6,8 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SerializedError } from '../core/error-codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import { type ConnectionSpec, connect, redisOptions } from './connection.js';
+import { connect, redisOptions } from './connection.js';
+import type { ConnectionSpec } from './connection-spec.js';
 import { describeFailure, parseFailure } from './failure-codec.js';
 import { validatePrefix, validateQueueName } from './queue-keys.js';
 
@@ -49,6 +50,11 @@ export interface QueueAdmin {
   retryAllFailed(): Promise<number>;
   /** Removes a job that is not running; false when there was no such job (or it is running). */
   remove(id: string): Promise<boolean>;
+  /**
+   * Deletes the queue from Redis: every job record (waiting, finished, failed), its events and
+   * its counters. Refused while jobs are running, unless `force` (their workers then fail them).
+   */
+  obliterate(options?: { force?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,6 +123,9 @@ export async function openQueueAdmin(options: QueueAdminOptions): Promise<QueueA
     },
     async remove(id) {
       return (await queue.remove(id)) === 1;
+    },
+    async obliterate(options = {}) {
+      await queue.obliterate({ force: options.force === true });
     },
     async close() {
       await queue.close().catch(() => {});

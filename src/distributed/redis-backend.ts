@@ -27,7 +27,8 @@ import {
 } from '../core/errors.js';
 import { isTaskRef } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
-import { type ConnectionSpec, connect, redisOptions } from './connection.js';
+import { connect, redisOptions } from './connection.js';
+import type { ConnectionSpec } from './connection-spec.js';
 import { EventReader, type QueueEvent } from './event-reader.js';
 import { decodeFailure } from './failure-codec.js';
 import { DEFAULT_KEEP_COMPLETED, DEFAULT_KEEP_FAILED, keepJobs, toJobOptions } from './job-options.js';

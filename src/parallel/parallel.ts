@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { BackendName } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertFeatureInstalled } from '../core/optional-packages.js';
 import { describeTask, isTaskRef, type Task } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import { loadTaskFunction } from '../core/task-loader.js';
@@ -74,6 +75,8 @@ export async function parallel<A, R>(
   options: ParallelOptions<R> = {},
 ): Promise<ParallelResults<R | PromiseSettledResult<R>>> {
   const jobs = resolveJobs(options.jobs);
+  // The bar's library is an optional package: a missing one is said before any work starts.
+  if (options.progress === true) assertFeatureInstalled('progressBar');
   const list = await toArray(items);
   const total = list.length;
   const label = options.label ?? describeTask(task as Task<never[], unknown>);

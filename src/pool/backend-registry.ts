@@ -4,6 +4,7 @@ import { createProcessesBackend } from '../backends/processes/processes-backend.
 import { createSequentialBackend } from '../backends/sequential/sequential-backend.js';
 import { createThreadsBackend } from '../backends/threads/threads-backend.js';
 import type { Backend, BackendName, BackendOptions } from '../core/backend.js';
+import { assertFeatureInstalled } from '../core/optional-packages.js';
 
 export function createBackend(name: BackendName, options: BackendOptions): Backend | Promise<Backend> {
   switch (name) {
@@ -16,6 +17,7 @@ export function createBackend(name: BackendName, options: BackendOptions): Backe
     case 'processes':
       return createProcessesBackend(options);
     case 'redis':
+      assertFeatureInstalled('redis');
       return import('../distributed/redis-backend.js').then((m) => m.createRedisBackend(options));
   }
 }

@@ -12,7 +12,7 @@ type Flags = Record<string, unknown>;
 
 async function withAdmin<T>(flags: Flags, body: (admin: QueueAdmin) => Promise<T>): Promise<T> {
   // BullMQ loads only when a queue command actually runs, not at every CLI start.
-  const { openQueueAdmin } = await import('../../distributed/queue-admin.js');
+  const { openQueueAdmin } = await import('../../distributed/public.js');
   const admin = await openQueueAdmin({
     queue: String(flags.queue),
     connection: connectionFrom(flags),

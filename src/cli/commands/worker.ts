@@ -4,6 +4,7 @@
  * finish those in flight (a second signal hands them back), exit 0.
  */
 import { type Command, Option } from 'commander';
+import { assertFeatureInstalled } from '../../core/optional-packages.js';
 import { UsageError } from '../errors.js';
 import { addRedisFlags, connectionFrom, parseWhole } from './redis-flags.js';
 
@@ -78,6 +79,7 @@ export function register(program: Command): void {
           ? undefined
           : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       // BullMQ loads only when a worker actually starts, not at every CLI start.
+      assertFeatureInstalled('redisWorker');
       const { runWorkerUntilSignal } = await import('../../distributed/run-worker.js');
       await runWorkerUntilSignal({
         tasks: flags.tasks as string[],
