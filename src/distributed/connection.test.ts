@@ -16,6 +16,9 @@ describe('redis connection settings', () => {
 
   it('rediss:// turns TLS on; options given beside the URL win', () => {
     assert.deepEqual(parseRedisUrl('rediss://h:1').tls, { servername: 'h', rejectUnauthorized: true });
+    // SNI is for host names: an IP address is not sent as the server name (DEP0123).
+    assert.deepEqual(parseRedisUrl('rediss://127.0.0.1:1').tls, { rejectUnauthorized: true });
+    assert.deepEqual(parseRedisUrl('rediss://[::1]:1').tls, { rejectUnauthorized: true });
     const options = redisOptions({ url: 'rediss://:pw@h:1', tls: { ca: 'PEM' } });
     assert.deepEqual(options.tls, { ca: 'PEM' });
     assert.equal(options.password, 'pw');
