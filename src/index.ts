@@ -56,7 +56,8 @@ export { openQueueAdmin, startWorker } from './distributed/public.js';
 export type { FailedJob, QueueAdmin, QueueAdminOptions, QueueCounts } from './distributed/queue-admin.js';
 export type { TaskModuleSpec } from './distributed/task-allow-list.js';
 export type { RedisWorker, WorkerOptions } from './distributed/worker.js';
-// Downloader: the seeds' gallery downloader and crawler, and the stand-in server they are tested against.
+// Downloader: the seeds' gallery downloader and crawler (the stand-in server they are tested
+// against is a command, `taskmill serve-gallery`, not part of the library).
 export type { CrawlEvent, CrawlOptions, CrawlSummary } from './downloader/crawl.js';
 export type { DownloadInput, DownloadSource } from './downloader/download.js';
 export { DownloadSourceError, OutputFolderError } from './downloader/errors.js';
@@ -65,8 +66,6 @@ export type { FoundImage, PageSelectors } from './downloader/list-page-parser.js
 export type { DownloadOptions } from './downloader/options.js';
 export { crawl, download } from './downloader/public.js';
 export type { DownloadEvent, DownloadSummary, ItemResult, Outcome } from './downloader/types.js';
-export type { GalleryServerOptions } from './gallery-server/options.js';
-export { type GalleryServer, startGalleryServer } from './gallery-server/server.js';
 export type { ExposeOptions, Exposure } from './observe/expose.js';
 export type { HistogramSnapshot } from './observe/histogram.js';
 export type { PoolMetrics, TaskMetrics } from './observe/pool-metrics.js';

@@ -206,9 +206,9 @@ async function redisRow(
     };
   }
   let worker: { close(): Promise<void> } | undefined;
+  const queue = `taskmill-demo-${process.pid}-${Date.now()}`;
   try {
     const { startWorker } = await import('../../distributed/worker.js');
-    const queue = `taskmill-demo-${process.pid}-${Date.now()}`;
     worker = await startWorker({
       tasks: [new URL('../download-task.js', import.meta.url)],
       queue,
@@ -231,6 +231,20 @@ async function redisRow(
     return { backend: 'redis', seconds: undefined, cpu: undefined, note: `skipped: ${reason}` };
   } finally {
     await worker?.close().catch(() => {});
+    // The demo's queue is its own: it leaves nothing behind in the Redis it found.
+    await removeQueue(options.redisUrl, queue).catch((error: unknown) =>
+      options.log(`could not remove the demo's queue ${queue} from Redis: ${String(error)}`),
+    );
+  }
+}
+
+async function removeQueue(connection: string, queue: string): Promise<void> {
+  const { openQueueAdmin } = await import('../../distributed/queue-admin.js');
+  const admin = await openQueueAdmin({ connection, queue });
+  try {
+    await admin.obliterate({ force: true });
+  } finally {
+    await admin.close();
   }
 }
 
