@@ -15,6 +15,7 @@ export const OPTIONAL_FEATURES = {
     what: 'queue administration (openQueueAdmin, taskmill queue)',
     packages: ['bullmq', 'ioredis'],
   },
+  dashboard: { what: 'the dashboard (startDashboard, taskmill dashboard)', packages: ['bullmq', 'ioredis'] },
   download: { what: 'download()', packages: ['undici'] },
   crawl: { what: 'crawl()', packages: ['undici', 'cheerio'] },
   progressBar: { what: "parallel()'s progress: true", packages: ['cli-progress'] },

@@ -1,7 +1,7 @@
 /** Options of `startDashboard()` / `taskmill dashboard`, their defaults and their checks. */
 import { InvalidArgumentError } from '../core/errors.js';
 import { assertKnownKeys } from '../core/option-keys.js';
-import type { ConnectionSpec } from '../distributed/connection.js';
+import type { ConnectionSpec } from '../distributed/connection-spec.js';
 import { validatePrefix, validateQueueName } from '../distributed/queue-keys.js';
 
 export interface DashboardOptions {

@@ -2,6 +2,7 @@
  * The dashboard's public entry: its server (and BullMQ with it) loads only when a dashboard
  * starts, so importing taskmill stays cheap.
  */
+import { assertFeatureInstalled } from '../core/optional-packages.js';
 import type { DashboardOptions } from './dashboard-options.js';
 import type { Dashboard } from './server.js';
 
@@ -11,6 +12,7 @@ import type { Dashboard } from './server.js';
  * /metrics. Bound to 127.0.0.1 unless `host` says otherwise (then `token` is required).
  */
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+  assertFeatureInstalled('dashboard');
   const { startDashboard: start } = await import('./server.js');
   return start(options);
 }

@@ -9,53 +9,12 @@ import type { Redis } from 'ioredis';
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateQueueName } from '../distributed/queue-keys.js';
 import { attemptsKey, queuesKey, workerKey, workersKey } from '../observe/worker-watch.js';
+import type { JobHash, JobRow, QueueCounts, WorkerInfo } from './redis-rows.js';
 
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-export interface QueueCounts {
-  readonly waiting: number;
-  readonly active: number;
-  readonly delayed: number;
-  readonly completed: number;
-  readonly failed: number;
-}
-
-export interface WorkerInfo {
-  readonly queue: string;
-  readonly id: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly concurrency: number;
-  readonly backend: string;
-  readonly startedAt: number;
-  readonly beatAt: number;
-  readonly done: number;
-  readonly failed: number;
-  readonly runningCount: number;
-  readonly running: readonly { id: string; task: string; since: number }[];
-  /** up: heartbeating; stopped: it said goodbye; gone: no heartbeat for 3 intervals. */
-  readonly status: 'up' | 'stopped' | 'gone';
-  /** Whether Redis lists the worker's connection (BullMQ's getWorkers). */
-  readonly connected: boolean;
-}
-
-/** A job as a list shows it: short previews, sizes of what was cut. */
-export interface JobRow {
-  readonly id: string;
-  readonly task: string;
-  readonly createdAt: number | undefined;
-  readonly startedAt: number | undefined;
-  readonly finishedAt: number | undefined;
-  readonly attemptsMade: number;
-  readonly argsPreview: string;
-  readonly argsBytes: number;
-  readonly errorPreview: string;
-  readonly resultPreview: string;
-}
-
-/** Raw fields of one job hash. */
-export type JobHash = Readonly<Record<string, string>>;
+export type { JobHash, JobRow, QueueCounts, WorkerInfo } from './redis-rows.js';
 
 const PREVIEW = 160;
 /** Jobs looked at when a list is filtered by task name (the newest of the state). */

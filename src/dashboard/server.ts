@@ -21,7 +21,8 @@ import { jobPart, jobView } from './job-view.js';
 import { PAGE_CSS, PAGE_JS, pageHtml } from './page.js';
 import { PoolBoard, type PoolRow, validReport } from './pool-board.js';
 import { QueueHistory } from './queue-history.js';
-import { JOB_STATES, type JobState, type QueueCounts, RedisReader, type WorkerInfo } from './redis-reader.js';
+import { JOB_STATES, type JobState, RedisReader } from './redis-reader.js';
+import type { QueueCounts, WorkerInfo } from './redis-rows.js';
 import { type Guard, makeGuard } from './security.js';
 
 export interface Dashboard extends ExposeTarget {

@@ -4,7 +4,7 @@
  * that needs it gives an error that names the package to install.
  */
 import { createRequire } from 'node:module';
-import { InvalidArgumentError } from '../core/errors.js';
+import { missingDependency } from '../core/optional-packages.js';
 
 const require = createRequire(import.meta.url);
 const loaded = new Map<string, unknown>();
@@ -26,10 +26,6 @@ export function optionalPeer<T>(name: string): T | undefined {
 /** The package's module; throws an error naming the install command when it is missing. */
 export function requirePeer<T>(name: string, feature: string): T {
   const module = optionalPeer<T>(name);
-  if (module === undefined) {
-    throw new InvalidArgumentError(
-      `${feature} needs the optional package ${name}, which is not installed: npm install ${name}`,
-    );
-  }
+  if (module === undefined) throw missingDependency(feature, [name]);
   return module;
 }

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     )
     .option('--no-redis', 'show only exposed local pools, without Redis')
     .action(async (flags: Record<string, unknown>, command: Command) => {
-      const { startDashboard } = await import('../../dashboard/server.js');
+      const { startDashboard } = await import('../../dashboard/public.js');
       const { DashboardSecurityError } = await import('../../dashboard/security.js');
       const explicitQueue = command.getOptionValueSource('queue') === 'cli';
       let dashboard: Awaited<ReturnType<typeof startDashboard>>;
