@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SerializedError } from '../core/error-codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { queuesKey } from '../observe/worker-watch.js';
 import { connect, redisOptions } from './connection.js';
 import type { ConnectionSpec } from './connection-spec.js';
 import { describeFailure, parseFailure } from './failure-codec.js';
@@ -126,6 +127,15 @@ export async function openQueueAdmin(options: QueueAdminOptions): Promise<QueueA
     },
     async obliterate(options = {}) {
       await queue.obliterate({ force: options.force === true });
+      // BullMQ knows its own keys only: taskmill's beside them (worker heartbeats, attempt
+      // records) go too, and the queue leaves the set of queues the dashboard knows.
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:${name}:taskmill:*`, 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) await client.del(...keys);
+      } while (cursor !== '0');
+      await client.srem(queuesKey(prefix), name);
     },
     async close() {
       await queue.close().catch(() => {});

@@ -1,6 +1,6 @@
 /** The redis backend passes the same Pool contract as every local backend, against a real worker. */
 import { after, before } from 'node:test';
-import { describePoolContract } from '../pool/pool-contract.js';
+import { describePoolContract } from '../pool/testing/pool-contract.js';
 import { type RedisServer, startRedisServer } from './testing/redis-server.js';
 import { type RedisWorker, startWorker } from './worker.js';
 

@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Pool, WorkerCrashedError } from '../../index.js';
-import { describePoolContract, mathTasks } from '../../pool/pool-contract.js';
-import { describeWorkerBackend, workerTasks } from '../worker-runtime/worker-backend-behaviour.js';
+import { describePoolContract, mathTasks } from '../../pool/testing/pool-contract.js';
+import { describeWorkerBackend, workerTasks } from '../worker-runtime/testing/worker-backend-behaviour.js';
 import { inheritedExecArgv } from './exec-argv.js';
 
 describePoolContract('processes');

@@ -1,3 +1,3 @@
-import { describePoolContract } from '../../pool/pool-contract.js';
+import { describePoolContract } from '../../pool/testing/pool-contract.js';
 
 describePoolContract('sequential');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Pool, WorkerCrashedError } from '../../index.js';
-import { describePoolContract, mathTasks } from '../../pool/pool-contract.js';
-import { describeWorkerBackend, workerTasks } from '../worker-runtime/worker-backend-behaviour.js';
+import { describePoolContract, mathTasks } from '../../pool/testing/pool-contract.js';
+import { describeWorkerBackend, workerTasks } from '../worker-runtime/testing/worker-backend-behaviour.js';
 
 describePoolContract('threads');
 describeWorkerBackend('threads');

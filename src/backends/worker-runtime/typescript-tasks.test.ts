@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { tsFixtures } from './worker-backend-behaviour.js';
+import { tsFixtures } from './testing/worker-backend-behaviour.js';
 
 const run = promisify(execFile);
 

@@ -20,15 +20,15 @@ import {
   TaskTimeoutError,
   tasks,
   WorkerCrashedError,
-} from '../../index.js';
-import { mathTasks } from '../../pool/pool-contract.js';
-import type * as WorkerTasks from './fixtures/worker-tasks.js';
+} from '../../../index.js';
+import { mathTasks } from '../../../pool/testing/pool-contract.js';
+import type * as WorkerTasks from '../fixtures/worker-tasks.js';
 
-export const workerTasks = tasks<typeof WorkerTasks>(new URL('./fixtures/worker-tasks.js', import.meta.url));
+export const workerTasks = tasks<typeof WorkerTasks>(new URL('../fixtures/worker-tasks.js', import.meta.url));
 const w = workerTasks;
 const m = mathTasks;
 /** The TypeScript fixtures stay in src/ (tsc skips ts-fixtures/): found from src/ or from a dist dir alike. */
-export const tsFixtures = new URL('../../../src/backends/worker-runtime/ts-fixtures/', import.meta.url);
+export const tsFixtures = new URL('../../../../src/backends/worker-runtime/ts-fixtures/', import.meta.url);
 const run = promisify(execFile);
 
 export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
@@ -155,13 +155,13 @@ export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
 
     it('runs a TypeScript task module from the compiled pool', async () => {
       await using pool = make();
-      const ts = tasks<typeof import('./ts-fixtures/ts-tasks.js')>(new URL('ts-tasks.ts', tsFixtures));
+      const ts = tasks<typeof import('../ts-fixtures/ts-tasks.js')>(new URL('ts-tasks.ts', tsFixtures));
       assert.equal(await pool.apply(ts.triple, 5), 15);
       assert.equal(await pool.apply(ts.describeShape, { kind: 'square', size: 3 }), 'square:3');
     });
 
     it('idle workers never keep the process alive: a program that does not close its pool still ends', async () => {
-      const script = fileURLToPath(new URL('./fixtures/orphan-parent.js', import.meta.url));
+      const script = fileURLToPath(new URL('../fixtures/orphan-parent.js', import.meta.url));
       const { stdout } = await run(process.execPath, [script, backend, 'end']);
       assert.match(stdout, backend === 'threads' ? /^thread \d+\/\d+\n$/ : /^process \d+\n$/);
     });

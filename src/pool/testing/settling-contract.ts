@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Pool, PoolClosedError, type PoolOptions } from '../index.js';
+import { type Pool, PoolClosedError, type PoolOptions } from '../../index.js';
 import { mathTasks as t } from './pool-contract.js';
 
 const squares = (n: number) => Array.from({ length: n }, (_, i) => i * i);

@@ -12,11 +12,11 @@ import {
   TaskAbortedError,
   TaskTimeoutError,
   tasks,
-} from '../index.js';
-import type * as MathTasks from './fixtures/math-tasks.js';
+} from '../../index.js';
+import type * as MathTasks from '../fixtures/math-tasks.js';
 import { describeSettlingContract } from './settling-contract.js';
 
-export const mathTasks = tasks<typeof MathTasks>(new URL('./fixtures/math-tasks.js', import.meta.url));
+export const mathTasks = tasks<typeof MathTasks>(new URL('../fixtures/math-tasks.js', import.meta.url));
 const t = mathTasks;
 
 export function describePoolContract(backend: BackendName, extra: Partial<PoolOptions> = {}): void {
