@@ -1,13 +1,14 @@
 // Runs every compiled test file with Node's own test runner: the product's (dist), the
-// examples' (dist-examples) and the benchmark harness's (dist-bench).
+// examples' (dist-examples), the benchmark harness's (dist-bench) and the package's as users
+// get it (dist-packaging: the tarball, a new project installing it, the README's code).
 // Usage: node scripts/test.mjs [--dir DIR] [substring ...]
-//   --dir DIR     only this compiled output (default: dist, dist-examples and dist-bench)
+//   --dir DIR     only this compiled output (default: all four)
 //   substring     only files whose path contains one of them
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const OUTPUTS = ['dist', 'dist-examples', 'dist-bench'];
+const OUTPUTS = ['dist', 'dist-examples', 'dist-bench', 'dist-packaging'];
 
 function findTests(dir) {
   const found = [];
