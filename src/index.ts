@@ -21,6 +21,7 @@ export {
   TaskmillError,
   TaskTimeoutError,
   UncloneableArgumentError,
+  UncloneableResultError,
   UnknownTaskError,
   WaitTimeoutError,
   WorkerCrashedError,

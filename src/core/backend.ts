@@ -12,6 +12,7 @@
  * Tasks are named by `TaskRef` (module URL for local backends, the stable `id` for remote ones).
  * Arguments and results are structured-cloneable data; remote backends encode them portably.
  */
+import type { BufferPath } from './arguments.js';
 import type { SerializedError } from './error-codec.js';
 import type { TaskRef } from './task.js';
 import type { ProgressUpdate } from './task-context.js';
@@ -38,6 +39,12 @@ export interface ExecRequest {
   readonly firstIndex: number;
   /** ArrayBuffers to move rather than copy (worker threads only; others copy). */
   readonly transfer?: readonly ArrayBuffer[];
+  /**
+   * Where Buffers sit among the arguments (threads only, whose structured clone would deliver
+   * them as plain Uint8Arrays): relative to the argument list for a single call, to the items
+   * for a batch ([item, ...keys] with singleArgs, [item, argument, ...keys] otherwise).
+   */
+  readonly buffers?: readonly BufferPath[];
   /** Milliseconds each item may run; the backend enforces it (and ends a stuck worker). */
   readonly timeout?: number;
   /** Called when a task reports progress; `index` is the item's index within its map. */
@@ -136,6 +143,10 @@ export interface BackendOptions {
   readonly workers: number;
   /** In-flight tasks (async backend) — default 64. */
   readonly concurrency: number;
+  /** Requests a worker (threads, processes) runs at once while they await — default 1. */
+  readonly tasksPerWorker: number;
+  /** Ms a worker's initializer may take before the worker is ended; default: none. */
+  readonly initializerTimeout?: number | undefined;
   /** Per-worker setup task; its result becomes `workerContext()`. */
   readonly initializer?: TaskRef | LocalFunction;
   readonly initializerArgs: readonly unknown[];

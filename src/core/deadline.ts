@@ -1,15 +1,19 @@
-/** Settles like `promise`, or rejects with `onTimeout()` after `ms` (the timer never keeps the process alive). */
+import { startTimer } from './long-timer.js';
+
+/**
+ * Settles like `promise`, or rejects with `onTimeout()` after `ms`, however long (the timer
+ * never keeps the process alive).
+ */
 export function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => unknown): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    timer.unref();
+    const timer = startTimer(() => reject(onTimeout()), ms);
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        timer.clear();
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        timer.clear();
         reject(error);
       },
     );

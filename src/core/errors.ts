@@ -31,6 +31,20 @@ export class UncloneableArgumentError extends TaskmillError {
   }
 }
 
+/** A task's result cannot cross back from its worker thread, child process or remote worker intact. */
+export class UncloneableResultError extends TaskmillError {
+  /** Path of the offending value, e.g. `result.callback`. */
+  readonly path: string;
+
+  constructor(path: string, reason: string) {
+    super(
+      'ERR_TASKMILL_UNCLONEABLE_RESULT',
+      `the task's ${path} cannot be sent back from its worker: ${reason}`,
+    );
+    this.path = path;
+  }
+}
+
 /** The pool was closed or terminated; no new work is accepted. */
 export class PoolClosedError extends TaskmillError {
   constructor(message = 'the pool is closed: create a new Pool to submit more tasks') {
@@ -53,8 +67,8 @@ export class TaskTimeoutError extends TaskmillError {
   readonly timeout: number;
   readonly task: string;
 
-  constructor(task: string, timeout: number) {
-    super('ERR_TASKMILL_TIMEOUT', `task ${task} did not finish within ${timeout} ms`);
+  constructor(task: string, timeout: number, message = `task ${task} did not finish within ${timeout} ms`) {
+    super('ERR_TASKMILL_TIMEOUT', message);
     this.timeout = timeout;
     this.task = task;
   }

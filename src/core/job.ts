@@ -151,7 +151,7 @@ export class Job<Result = unknown> {
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+  if (!(typeof timeoutMs === 'number' && timeoutMs >= 0 && !Number.isNaN(timeoutMs))) {
     return Promise.reject(
       new InvalidArgumentError(`timeout must be a non-negative number of ms, got ${timeoutMs}`),
     );

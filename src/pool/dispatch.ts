@@ -5,6 +5,7 @@
 import type { BackendName, ExecRequest, ExecResult } from '../core/backend.js';
 import type { Task } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
+import type { Prepared } from './prepare-arguments.js';
 
 /** A progress report from a running task, as the pool emits it. */
 export interface ProgressEvent extends ProgressUpdate {
@@ -31,18 +32,10 @@ export interface Entry {
 export interface Dispatcher {
   readonly backendName: BackendName;
   backendInfo(): Promise<{ slots: number; parallelism: number; maxBatch: number }>;
-  /** Checks a batch of argument lists (rewriting moved values) and returns the buffers to move. */
-  prepareBatch(
-    task: Task<never[], unknown>,
-    items: unknown[][],
-    firstIndex: number,
-  ): ArrayBuffer[] | undefined;
+  /** Checks a batch of argument lists (rewriting moved values): what the request must carry. */
+  prepareBatch(task: Task<never[], unknown>, items: unknown[][], firstIndex: number): Prepared | undefined;
   /** The same for a batch of single arguments (rewritten in place where moved). */
-  prepareSingles(
-    task: Task<never[], unknown>,
-    args: unknown[],
-    firstIndex: number,
-  ): ArrayBuffer[] | undefined;
+  prepareSingles(task: Task<never[], unknown>, args: unknown[], firstIndex: number): Prepared | undefined;
   enqueue(entry: Entry): void;
   withdraw(entry: Entry, reason: Error): void;
   emitProgress(event: ProgressEvent): void;

@@ -7,11 +7,13 @@
  * exceed a fair share of what remains, so the last workers are not left idle.
  * At most a window of chunks is outstanding, so memory stays flat whatever the input size.
  */
+import type { BufferPath } from '../core/arguments.js';
 import type { ExecRequest, ExecResult, LocalFunction } from '../core/backend.js';
 import { InvalidArgumentError, TaskAbortedError } from '../core/errors.js';
 import { describeTask, isTaskRef, type Task, type TaskRef } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import type { Dispatcher, Entry } from './dispatch.js';
+import type { Prepared } from './prepare-arguments.js';
 
 export interface MapProgress {
   /** Items finished so far (either way). */
@@ -62,6 +64,7 @@ const MIN_CHUNK_MS = 1;
 class ChunkRequest implements ExecRequest {
   #items: (readonly unknown[])[] | undefined;
   readonly transfer?: readonly ArrayBuffer[];
+  readonly buffers?: readonly BufferPath[];
   readonly timeout?: number;
   readonly singleArgs?: readonly unknown[];
 
@@ -71,13 +74,14 @@ class ChunkRequest implements ExecRequest {
     readonly firstIndex: number,
     lists: unknown[][] | undefined,
     singles: unknown[] | undefined,
-    transfer: ArrayBuffer[] | undefined,
+    carried: Prepared | undefined,
     timeout: number | undefined,
     readonly onProgress: (index: number, update: ProgressUpdate) => void,
   ) {
     this.#items = lists;
     if (singles !== undefined) this.singleArgs = singles;
-    if (transfer !== undefined) this.transfer = transfer;
+    if (carried?.transfer !== undefined) this.transfer = carried.transfer;
+    if (carried?.buffers !== undefined) this.buffers = carried.buffers;
     if (timeout !== undefined) this.timeout = timeout;
   }
 
@@ -306,9 +310,9 @@ export class MapRun {
   }
 
   #dispatch(firstIndex: number, items: unknown[]): void {
-    let transfer: ArrayBuffer[] | undefined;
+    let carried: Prepared | undefined;
     try {
-      transfer = this.#spread
+      carried = this.#spread
         ? this.#dispatcher.prepareBatch(this.#task, items as unknown[][], firstIndex)
         : this.#dispatcher.prepareSingles(this.#task, items, firstIndex);
     } catch (error) {
@@ -321,7 +325,7 @@ export class MapRun {
       firstIndex,
       this.#spread ? (items as unknown[][]) : undefined,
       this.#spread ? undefined : items,
-      transfer,
+      carried,
       this.#timeout,
       (index, update) => this.#progress(index, update),
     );

@@ -12,13 +12,23 @@ export interface PoolOptions {
   readonly backend?: BackendName;
   /** Worker threads or processes (threads, processes; local pool of a redis worker). Default: available parallelism. */
   readonly workers?: number;
-  /** Tasks in flight at once on the async backend (the seeds' asyncio.Semaphore). Default 64. */
+  /**
+   * Tasks in flight at once. async: on the event loop (the seeds' asyncio.Semaphore), default
+   * 64. threads / processes: in all, each worker running up to ceil(concurrency / workers) of
+   * them at once while they await (I/O in workers); default one per worker. Synchronous tasks
+   * never overlap in a worker, so CPU-bound work is unaffected.
+   */
   readonly concurrency?: number;
   /** Runs once in each worker before its first task; its result is `workerContext()` there. */
   readonly initializer?: TaskRef | LocalFunction;
   readonly initializerArgs?: readonly unknown[];
   /** Default per-call timeout in ms (a call's own `.with({ timeout })` wins). */
   readonly timeout?: number;
+  /**
+   * Ms each worker's initializer may take; past it the worker is ended and the calls it held
+   * fail with TaskTimeoutError. Default: the pool's `timeout`, else none.
+   */
+  readonly initializerTimeout?: number;
   /** Most calls waiting to start; `apply`/`map` wait for room, `submit` throws QueueFullError. Default: unbounded. */
   readonly maxQueue?: number;
   /** Ms an idle worker lives before it is ended; it starts again on demand. Default 10,000. */
@@ -75,10 +85,11 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   }
   const workers = positiveInteger('workers', options.workers, availableParallelism());
   const concurrency = positiveInteger('concurrency', options.concurrency, 64);
+  const tasksPerWorker = options.concurrency === undefined ? 1 : Math.ceil(concurrency / workers);
   const idleTimeout = nonNegative('idleTimeout', options.idleTimeout, 10_000);
   const maxQueue = positiveIntegerOrInfinity('maxQueue', options.maxQueue);
-  const timeout =
-    options.timeout === undefined ? undefined : nonNegative('timeout', options.timeout, 0) || undefined;
+  const timeout = optionalTimeout('timeout', options.timeout);
+  const initializerTimeout = optionalTimeout('initializerTimeout', options.initializerTimeout) ?? timeout;
   const initializer = options.initializer;
   if (initializer !== undefined && !isTaskRef(initializer) && typeof initializer !== 'function') {
     throw new InvalidArgumentError(
@@ -96,9 +107,11 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     backend,
     workers,
     concurrency,
+    tasksPerWorker,
     idleTimeout,
     maxQueue,
     timeout,
+    initializerTimeout,
     initializer,
     initializerArgs: options.initializerArgs ?? [],
   };
@@ -115,9 +128,17 @@ function positiveIntegerOrInfinity(name: string, value: unknown): number {
   return positiveInteger(name, value, 1);
 }
 
+/** A timeout in ms; 0 and Infinity mean none. */
+function optionalTimeout(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = nonNegative(name, value, 0);
+  return ms === 0 || ms === Number.POSITIVE_INFINITY ? undefined : ms;
+}
+
+/** A delay in ms, Infinity allowed (never). */
 function nonNegative(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return value;
+  if (typeof value === 'number' && value >= 0 && !Number.isNaN(value)) return value;
   throw new InvalidArgumentError(
     `${name} must be a non-negative number of milliseconds, got ${String(value)}`,
   );

@@ -411,7 +411,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   }
 
   #makeCall(task: Task<never[], unknown>, args: unknown[]): SingleCall {
-    const transfer = prepareCall(this.backend, task, args, 'args');
+    const carried = prepareCall(this.backend, task, args, 'args');
     const callOptions = isTaskRef(task) ? task.options : undefined;
     const timeout = callOptions?.timeout ?? this.#options.timeout;
     return new SingleCall(
@@ -419,7 +419,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       this.#enter(),
       task as TaskRef | LocalFunction,
       args,
-      transfer,
+      carried,
       timeout,
       callOptions?.signal,
     );

@@ -3,7 +3,7 @@
  * arguments that can cross to its workers (checked at submit time, naming the argument), and
  * buffers wrapped in move() unwrapped into a transfer list.
  */
-import { assertCloneable } from '../core/arguments.js';
+import { assertCloneable, assertCloneableValue, type BufferPath } from '../core/arguments.js';
 import type { BackendName } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { type AnyFunction, isTaskRef, type Task } from '../core/task.js';
@@ -29,28 +29,50 @@ export function checkRunnable(backend: BackendName, task: unknown, label: string
   }
 }
 
-/** One call's arguments: checked, moved values unwrapped; returns the buffers to move. */
+/** What the checks found: buffers to move, and where Buffers sit (threads restore them). */
+export interface Prepared {
+  transfer?: ArrayBuffer[];
+  buffers?: BufferPath[];
+}
+
+/** One call's arguments: checked, moved values unwrapped (undefined when there is nothing to carry). */
 export function prepareCall(
   backend: BackendName,
   task: Task<never[], unknown>,
   args: unknown[],
   label: string,
-): ArrayBuffer[] | undefined {
+): Prepared | undefined {
   checkRunnable(backend, task, 'a task');
   const transfer = unwrapMoved(args);
-  if (!runsInProcess(backend)) assertCloneable(args, label);
-  return transfer;
+  let buffers: BufferPath[] | undefined;
+  if (!runsInProcess(backend)) {
+    buffers = backend === 'threads' ? [] : undefined;
+    assertCloneable(args, label, buffers);
+  }
+  return carried(transfer, buffers);
 }
 
-/** A batch of argument lists (starmap): checked, moved values unwrapped; returns the buffers to move. */
+function carried(
+  transfer: ArrayBuffer[] | undefined,
+  buffers: BufferPath[] | undefined,
+): Prepared | undefined {
+  if (transfer === undefined && (buffers === undefined || buffers.length === 0)) return undefined;
+  const out: Prepared = {};
+  if (transfer !== undefined) out.transfer = transfer;
+  if (buffers !== undefined && buffers.length > 0) out.buffers = buffers;
+  return out;
+}
+
+/** A batch of argument lists (starmap): checked, moved values unwrapped. */
 export function prepareBatch(
   backend: BackendName,
   task: Task<never[], unknown>,
   items: unknown[][],
   firstIndex: number,
-): ArrayBuffer[] | undefined {
+): Prepared | undefined {
   checkRunnable(backend, task, 'a task');
   const check = !runsInProcess(backend);
+  const buffers: BufferPath[] | undefined = backend === 'threads' ? [] : undefined;
   let transfer: ArrayBuffer[] | undefined;
   for (let i = 0; i < items.length; i++) {
     const args = items[i] as unknown[];
@@ -61,20 +83,21 @@ export function prepareBatch(
       transfer ??= [];
       for (const buffer of moved) if (!transfer.includes(buffer)) transfer.push(buffer);
     }
-    if (check) assertCloneable(args, `items[${firstIndex + i}]`);
+    if (check) assertCloneable(args, `items[${firstIndex + i}]`, buffers, [i]);
   }
-  return transfer;
+  return carried(transfer, buffers);
 }
 
-/** A batch of single arguments (map): checked, moved values unwrapped in place; returns the buffers to move. */
+/** A batch of single arguments (map): checked, moved values unwrapped in place. */
 export function prepareSingles(
   backend: BackendName,
   task: Task<never[], unknown>,
   args: unknown[],
   firstIndex: number,
-): ArrayBuffer[] | undefined {
+): Prepared | undefined {
   checkRunnable(backend, task, 'a task');
   const check = !runsInProcess(backend);
+  const buffers: BufferPath[] | undefined = backend === 'threads' ? [] : undefined;
   let transfer: ArrayBuffer[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -84,9 +107,9 @@ export function prepareSingles(
       transfer ??= [];
       for (const buffer of arg.transferList) if (!transfer.includes(buffer)) transfer.push(buffer);
     }
-    if (check) assertCloneable([args[i]], `items[${firstIndex + i}]`);
+    if (check) assertCloneableValue(args[i], `items[${firstIndex + i}]`, buffers, [i]);
   }
-  return transfer;
+  return carried(transfer, buffers);
 }
 
 function isPrimitive(value: unknown): boolean {

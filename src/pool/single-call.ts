@@ -2,6 +2,7 @@
  * One apply()/submit() call: it is at once the run queue's entry and the backend's request,
  * so a call costs one object (plus its Job or promise), not a handful of closures.
  */
+import type { BufferPath } from '../core/arguments.js';
 import type { ExecRequest, ExecResult, LocalFunction } from '../core/backend.js';
 import { TaskAbortedError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
@@ -10,6 +11,7 @@ import type { ProgressUpdate } from '../core/task-context.js';
 import { type AbortTarget, linkAbort, unlinkAbort } from './abort-links.js';
 import type { Epoch } from './call-ledger.js';
 import type { Entry, ProgressEvent } from './dispatch.js';
+import type { Prepared } from './prepare-arguments.js';
 
 /** What a call needs of its pool. */
 export interface CallHost {
@@ -28,6 +30,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
   readonly singleArgs?: readonly unknown[];
   readonly firstIndex = 0;
   readonly transfer?: readonly ArrayBuffer[];
+  readonly buffers?: readonly BufferPath[];
   readonly timeout?: number;
   job: Job<unknown> | undefined;
   resolve: ((value: unknown) => void) | undefined;
@@ -41,7 +44,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
     epoch: Epoch,
     readonly task: TaskRef | LocalFunction,
     args: unknown[],
-    transfer: ArrayBuffer[] | undefined,
+    carried: Prepared | undefined,
     timeout: number | undefined,
     readonly signal: AbortSignal | undefined,
   ) {
@@ -50,7 +53,8 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
     this.taskName = describeTask(task as Task<never[], unknown>);
     this.#args = args;
     if (args.length === 1) this.singleArgs = args;
-    if (transfer !== undefined) this.transfer = transfer;
+    if (carried?.transfer !== undefined) this.transfer = carried.transfer;
+    if (carried?.buffers !== undefined) this.buffers = carried.buffers;
     if (timeout !== undefined) this.timeout = timeout;
   }
 

@@ -9,6 +9,7 @@
  */
 import type { Backend, BackendName, BackendOptions, ExecRequest, ExecResult } from '../../core/backend.js';
 import { TaskTimeoutError } from '../../core/errors.js';
+import { type LongTimer, startTimer } from '../../core/long-timer.js';
 import { isTaskRef, type TaskRef } from '../../core/task.js';
 import {
   clearWorkerContext,
@@ -50,7 +51,7 @@ class RequestScope implements TaskScope {
 interface Running {
   scope: RequestScope;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimer | undefined;
 }
 
 export class InProcessBackend implements Backend {
@@ -119,17 +120,21 @@ export class InProcessBackend implements Backend {
       const settle = (fn: () => void) => {
         if (this.#running.get(request) !== running) return;
         this.#running.delete(request);
-        if (running.timer !== undefined) clearTimeout(running.timer);
+        running.timer?.clear();
         fn();
       };
       running.reject = (error) => settle(() => reject(error));
       if (request.timeout !== undefined) {
         const timeout = request.timeout;
-        running.timer = setTimeout(() => {
-          const error = new TaskTimeoutError(request.taskName, timeout);
-          scope.abort(error);
-          running.reject(error);
-        }, timeout * request.items.length);
+        running.timer = startTimer(
+          () => {
+            const error = new TaskTimeoutError(request.taskName, timeout);
+            scope.abort(error);
+            running.reject(error);
+          },
+          timeout * request.items.length,
+          false,
+        );
       }
       this.#scopes.set(request, scope);
       work.then(

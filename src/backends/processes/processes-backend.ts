@@ -5,11 +5,12 @@
  * the IPC channel closes, and any child still alive is killed when this process exits.
  *
  * A child cannot tell its parent which request it started without a message per request, so
- * when one dies the oldest request it held is taken as started (it fails with
- * WorkerCrashedError) and the others are sent again; a child that dies before its initializer
- * finished started none.
+ * when one dies the oldest requests it held (as many as it runs at once) are taken as started
+ * (they fail with WorkerCrashedError) and the others are sent again; a child that dies before
+ * its initializer finished started none.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendOptions } from '../../core/backend.js';
 import { workerEntry } from '../worker-runtime/entry-location.js';
@@ -41,8 +42,22 @@ class ProcessFactory implements WorkerFactory {
       serialization: 'advanced',
       execArgv: this.#execArgv,
       env: this.#env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // fd 4: the pipe to the child's steward thread, which answers revoke requests.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
     });
+    const steward = child.stdio[4] as Socket | null;
+    let partial = '';
+    steward?.setEncoding('utf8');
+    steward?.unref();
+    steward?.on('data', (chunk: string) => {
+      partial += chunk;
+      for (let end = partial.indexOf('\n'); end >= 0; end = partial.indexOf('\n')) {
+        const ids = JSON.parse(partial.slice(0, end)) as number[];
+        partial = partial.slice(end + 1);
+        events.message(['revoked', ids]);
+      }
+    });
+    steward?.on('error', () => {});
     killOnExit(child);
     let exited = false;
     const exit = (code: number | null, signal: string | null): void => {
@@ -71,9 +86,12 @@ class ProcessFactory implements WorkerFactory {
     return {
       id: child.pid ?? -1,
       send(message) {
+        if (message[0] === 'revoke') {
+          if (steward !== null && !steward.destroyed) steward.write(`${JSON.stringify(message[1])}\n`);
+          return;
+        }
         if (child.connected) child.send(message);
       },
-      startedCount: () => undefined,
       ref: () => {
         child.ref();
         child.channel?.ref();

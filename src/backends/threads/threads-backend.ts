@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Backend, BackendOptions } from '../../core/backend.js';
+import { newClaimTable } from '../worker-runtime/claim-table.js';
 import { workerEntry } from '../worker-runtime/entry-location.js';
 import type { WorkerEvents, WorkerFactory, WorkerHandle } from '../worker-runtime/worker-handle.js';
 import { WorkerPoolBackend } from '../worker-runtime/worker-pool-backend.js';
@@ -25,11 +26,10 @@ class ThreadFactory implements WorkerFactory {
   }
 
   start(events: WorkerEvents): WorkerHandle {
-    const started = new SharedArrayBuffer(4);
-    const counter = new Int32Array(started);
+    const claims = newClaimTable();
     const location = workerEntry('thread-entry');
     const worker = new Worker(location.start, {
-      workerData: { started, taskmillEntry: location.entry },
+      workerData: { claims: claims.buffer, taskmillEntry: location.entry },
       ...(this.#resourceLimits !== undefined ? { resourceLimits: this.#resourceLimits } : {}),
     });
     worker.on('message', events.message);
@@ -42,7 +42,7 @@ class ThreadFactory implements WorkerFactory {
         if (transfer === undefined) worker.postMessage(message);
         else worker.postMessage(message, transfer);
       },
-      startedCount: () => Atomics.load(counter, 0),
+      claims,
       ref: () => worker.ref(),
       unref: () => worker.unref(),
       close: () => worker.postMessage(['close']),

@@ -12,7 +12,7 @@ export interface EntryLocation {
 
 const FROM_SOURCE = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname);
 
-export function workerEntry(baseName: 'thread-entry' | 'process-entry'): EntryLocation {
+export function workerEntry(baseName: 'thread-entry' | 'process-entry' | 'steward'): EntryLocation {
   if (!FROM_SOURCE) return { start: new URL(`./${baseName}.js`, import.meta.url), entry: undefined };
   return {
     start: new URL('./ts-bootstrap.mjs', import.meta.url),

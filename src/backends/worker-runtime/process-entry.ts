@@ -4,7 +4,10 @@
  * closed the pool). An error that escapes a task is reported to the parent before exiting, so
  * the WorkerCrashedError it raises can name the cause.
  */
+import { Worker } from 'node:worker_threads';
 import { serializeError } from '../../core/error-codec.js';
+import { claim, newClaimTable } from './claim-table.js';
+import { workerEntry } from './entry-location.js';
 import type { ParentMessage, WorkerMessage } from './protocol.js';
 import { WorkerLoop } from './worker-loop.js';
 
@@ -12,13 +15,24 @@ if (typeof process.send !== 'function') {
   throw new Error('process-entry must run in a child process forked by taskmill (it needs an IPC channel)');
 }
 const send = process.send.bind(process);
+const claims = newClaimTable();
+
+/** The pool's revoke requests arrive on fd 4 and are answered by the steward thread (steward.ts). */
+const STEWARD_FD = 4;
+const stewardAt = workerEntry('steward');
+const steward = new Worker(stewardAt.start, {
+  workerData: { claims: claims.buffer, fd: STEWARD_FD, taskmillEntry: stewardAt.entry },
+  stdout: false,
+  stderr: false,
+});
+steward.unref();
 
 const loop = new WorkerLoop({
   canTransfer: false,
   send(message: WorkerMessage): void {
     send(message);
   },
-  markStarted(): void {},
+  claim: (seq: number) => claim(claims, seq),
 });
 
 process.on('message', (message: ParentMessage) => {

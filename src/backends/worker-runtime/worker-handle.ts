@@ -17,10 +17,10 @@ export interface WorkerHandle {
   readonly id: number;
   send(message: ParentMessage, transfer?: ArrayBuffer[]): void;
   /**
-   * How many requests the worker has taken so far, read without a message (threads: a shared
-   * counter). `undefined` when the worker cannot tell (processes).
+   * The claim table shared with the worker (threads; see protocol.ts): which requests it has
+   * taken and started, read and revoked without a message. Undefined for child processes.
    */
-  startedCount(): number | undefined;
+  readonly claims?: Int32Array;
   /** Keep the owner's event loop alive (the worker has work) or not (it is idle). */
   ref(): void;
   unref(): void;

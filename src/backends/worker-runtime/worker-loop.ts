@@ -1,13 +1,21 @@
 /**
- * The worker side of the threads and processes backends: it receives batches of requests,
- * runs them one request at a time in arrival order, and sends results back in batches.
+ * The worker side of the threads and processes backends: it receives batches of requests, runs
+ * them in arrival order, and sends results back in batches.
  *
- * Synchronous tasks run in a tight loop with no promise per item; the loop turns asynchronous
- * only when a task returns a promise. Results are sent once the requests at hand are done
- * (after any further message already waiting has been read), and at least every millisecond
- * while a long run of requests goes on, so finished results are not held back.
+ * Synchronous tasks run in a tight loop with no promise per item. A request whose task returns
+ * a promise waits for it; meanwhile the worker starts the next requests, up to `tasksPerWorker`
+ * at once, so one worker can keep many downloads in flight (synchronous tasks never overlap:
+ * they cannot). Results are sent once the requests at hand are done (after any further message
+ * already waiting has been read), and at least every millisecond while a long run of requests
+ * goes on. After a request that ran long the loop lets waiting messages in before the next one,
+ * so a pool can take back (revoke) what is queued behind it.
+ *
+ * Results are checked before they leave: a function, a symbol, a Proxy or a class instance in a
+ * result fails that item with UncloneableResultError instead of killing the worker.
  */
+import { findUncloneableResult, restoreBuffers } from '../../core/arguments.js';
 import { deserializeError, type SerializedError, serializeError } from '../../core/error-codec.js';
+import { UncloneableResultError } from '../../core/errors.js';
 import {
   type ProgressUpdate,
   runInScope,
@@ -23,6 +31,7 @@ import {
   DONE_PACKED,
   DONE_SKIPPED,
   DONE_VALUES,
+  FLAG_BUFFERS,
   FLAG_ONE_ARG,
   FLAG_PACKED,
   FLAG_SINGLE,
@@ -30,6 +39,7 @@ import {
   type ParentMessage,
   RUN_HEADER,
   type TaskDefinition,
+  type WireBufferPaths,
   type WorkerMessage,
   type WorkerSetup,
 } from './protocol.js';
@@ -37,14 +47,19 @@ import {
 /** How a worker talks to its pool: a MessagePort or an IPC channel. */
 export interface WorkerTransport {
   send(message: WorkerMessage, transfer?: ArrayBuffer[]): void;
-  /** Records that `count` requests have been taken (threads: a shared counter; processes: nothing). */
-  markStarted(count: number): void;
+  /**
+   * Takes the request with sequence number `seq` (its position in everything received): false
+   * when the pool has revoked it (threads, through the claim table); processes always take it.
+   */
+  claim(seq: number): boolean;
   /** Whether ArrayBuffers can be moved (threads) rather than copied. */
   readonly canTransfer: boolean;
 }
 
 /** Results are flushed at least this often while a run of requests goes on. */
 const FLUSH_EVERY_MS = 1;
+/** After a request that ran this long, waiting messages are read before the next one starts. */
+const YIELD_AFTER_MS = 2;
 /** Fewer results than this are sent as a plain array. */
 const PACK_MIN = 16;
 
@@ -58,13 +73,13 @@ interface TaskEntry {
 /** One request being run: what an asynchronous item needs to carry on where it stopped. */
 interface Running {
   readonly id: number;
-  readonly fn: TaskFunction;
+  fn: TaskFunction;
   readonly items: unknown;
   readonly flags: number;
   readonly count: number;
   readonly firstIndex: number;
   readonly scope: CallScope;
-  readonly startedAt: number;
+  startedAt: number;
   values: unknown[] | undefined;
   single: unknown;
   /** Whether the task returned a plain value (so the rest of the batch can run in a tight loop). */
@@ -106,6 +121,7 @@ class CallScope implements TaskScope {
 }
 
 const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {}) as unknown;
+const notLoaded: TaskFunction = () => undefined;
 
 /** The argument list of item `i` of a request. */
 function argumentsOf(running: Running, i: number): unknown[] {
@@ -122,25 +138,43 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+function isPrimitive(value: unknown): boolean {
+  return (
+    value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')
+  );
+}
+
 export class WorkerLoop {
   readonly #transport: WorkerTransport;
   readonly #tasks = new Map<number, TaskEntry>();
   /** Queued requests (see protocol.ts for the layout). */
   #queue: unknown[] = [];
   #head = 0;
+  /** Requests taken off the queue so far, skipped ones included: the next one's sequence number. */
+  #seq = 0;
+  /** Aborted before they started: answered as skipped. */
   readonly #cancelled = new Set<number>();
-  #taken = 0;
+  /** Taken back by the pool (`revoke`): dropped without an answer. */
+  readonly #revoked = new Set<number>();
   #ready = false;
-  #busy = false;
-  #current: Running | undefined;
+  #pumping = false;
+  #limit = 1;
+  #noteBuffers = false;
+  /** Requests started and waiting on a promise (or on their module loading), by id. */
+  readonly #active = new Map<number, Running>();
   #out: unknown[] = [];
   #outTransfer: ArrayBuffer[] | undefined;
   #flushScheduled = false;
+  #pumpScheduled = false;
   /** Request id -> traceparent, for traced requests not started yet. */
   #traces: Map<number, unknown> | undefined;
   readonly #flushLater = () => {
     this.#flushScheduled = false;
-    if (!this.#busy) this.#flush();
+    if (!this.#pumping) this.#flush();
+  };
+  readonly #pumpLater = () => {
+    this.#pumpScheduled = false;
+    this.#pump();
   };
 
   constructor(transport: WorkerTransport) {
@@ -160,6 +194,9 @@ export class WorkerLoop {
         return;
       case 'abort':
         this.#abort(message[1], deserializeError(message[2]));
+        return;
+      case 'revoke':
+        this.#revoke(message[1]);
         return;
       case 'close':
         return;
@@ -191,6 +228,8 @@ export class WorkerLoop {
   }
 
   async #initialize(setup: WorkerSetup): Promise<void> {
+    this.#limit = Math.max(1, setup.tasksPerWorker);
+    this.#noteBuffers = setup.noteBuffers;
     if (setup.initializer !== null) {
       try {
         const fn = await loadTaskFunction(setup.initializer.module, setup.initializer.name);
@@ -206,60 +245,101 @@ export class WorkerLoop {
   }
 
   #abort(id: number, reason: Error): void {
-    if (this.#current?.id === id) {
-      this.#current.scope.abort(reason);
+    const active = this.#active.get(id);
+    if (active !== undefined) {
+      active.scope.abort(reason);
       return;
     }
-    const queue = this.#queue;
-    for (let at = this.#head; at < queue.length; at = nextRecord(queue, at)) {
-      if (queue[at] === id) {
-        this.#cancelled.add(id);
-        return;
-      }
-    }
+    if (this.#isQueued(id)) this.#cancelled.add(id);
   }
 
-  /** Runs queued requests synchronously until one has to wait (a module to load, an async task). */
+  #revoke(requests: [id: number, seq: number][]): void {
+    const taken: number[] = [];
+    for (const [id] of requests) {
+      if (this.#isQueued(id)) {
+        this.#revoked.add(id);
+        taken.push(id);
+      }
+    }
+    this.#transport.send(['revoked', taken]);
+  }
+
+  #isQueued(id: number): boolean {
+    const queue = this.#queue;
+    for (let at = this.#head; at < queue.length; at = nextRecord(queue, at)) {
+      if (queue[at] === id) return true;
+    }
+    return false;
+  }
+
+  /** Starts queued requests until the queue is empty or `tasksPerWorker` of them wait on promises. */
   #pump(): void {
-    if (this.#busy || !this.#ready) return;
-    this.#busy = true;
+    if (this.#pumping || !this.#ready) return;
+    this.#pumping = true;
     let since = performance.now();
     const queue = this.#queue;
-    while (this.#head < queue.length) {
+    while (this.#head < queue.length && this.#active.size < this.#limit) {
       const at = this.#head;
       const id = queue[at] as number;
       const flags = queue[at + 3] as number;
       let items: unknown;
+      let next: number;
       if ((flags & FLAG_SINGLE) !== 0) {
         const argc = queue[at + RUN_HEADER] as number;
         const start = at + RUN_HEADER + 1;
         items = argc === 1 ? [queue[start]] : queue.slice(start, start + argc);
-        this.#head = start + argc;
+        next = start + argc;
       } else {
         items = queue[at + RUN_HEADER];
-        this.#head = at + RUN_HEADER + 1;
+        next = at + RUN_HEADER + 1;
       }
-      this.#transport.markStarted(++this.#taken);
+      if ((flags & FLAG_BUFFERS) !== 0) {
+        const paths = queue[next++] as WireBufferPaths;
+        restoreBuffers(items, paths);
+      }
+      this.#head = next;
+      if (!this.#transport.claim(this.#seq++)) continue;
+      if (this.#revoked.size > 0 && this.#revoked.delete(id)) continue;
       if (this.#cancelled.size > 0 && this.#cancelled.delete(id)) {
-        this.#out.push(id, DONE_SKIPPED, null, null, 0);
+        this.#out.push(id, DONE_SKIPPED, null, null, 0, null);
         continue;
       }
       const task = this.#tasks.get(queue[at + 1] as number) as TaskEntry;
       const firstIndex = queue[at + 2] as number;
+      const running = this.#begin(task, id, items, firstIndex, flags);
       if (task.fn === undefined) {
         this.#flush();
-        this.#loadThenRun(task, id, items, firstIndex, flags);
-        return;
+        this.#loadThenRun(task, running);
+        continue;
       }
-      if (!this.#start(task, task.fn, id, items, firstIndex, flags)) return;
-      if (performance.now() - since > FLUSH_EVERY_MS) {
+      this.#runTraced(running);
+      const now = performance.now();
+      if (now - since > FLUSH_EVERY_MS) {
         this.#flush();
-        since = performance.now();
+        since = now;
+      }
+      if (now - running.startedAt > YIELD_AFTER_MS && this.#head < queue.length) {
+        // A long request just ended: read what is waiting (aborts, revokes) before the next.
+        this.#flush();
+        this.#schedulePump();
+        break;
       }
     }
-    this.#queue = [];
-    this.#head = 0;
-    this.#busy = false;
+    if (this.#head >= queue.length && queue === this.#queue) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    this.#pumping = false;
+    this.#scheduleFlush();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(this.#pumpLater);
+  }
+
+  #scheduleFlush(): void {
     if (!this.#flushScheduled && this.#out.length > 0) {
       // Read any message already waiting before answering, so replies batch up.
       this.#flushScheduled = true;
@@ -267,36 +347,12 @@ export class WorkerLoop {
     }
   }
 
-  #loadThenRun(task: TaskEntry, id: number, items: unknown, firstIndex: number, flags: number): void {
-    loadTaskFunction(task.module, task.name).then(
-      (fn) => {
-        task.fn = fn;
-        if (this.#start(task, fn, id, items, firstIndex, flags)) this.#resume();
-      },
-      (error: unknown) => {
-        this.#out.push(id, DONE_FAILED, serializeError(error), null, 0);
-        this.#resume();
-      },
-    );
-  }
-
-  #resume(): void {
-    this.#busy = false;
-    this.#pump();
-  }
-
-  #start(
-    task: TaskEntry,
-    fn: TaskFunction,
-    id: number,
-    items: unknown,
-    firstIndex: number,
-    flags: number,
-  ): boolean {
+  #begin(task: TaskEntry, id: number, items: unknown, firstIndex: number, flags: number): Running {
     const count = (flags & FLAG_SINGLE) !== 0 ? 1 : (items as { length: number }).length;
-    const running: Running = {
+    if ((flags & FLAG_TIMED) !== 0) this.#transport.send(['started', id]);
+    return {
       id,
-      fn,
+      fn: task.fn ?? notLoaded,
       items,
       flags,
       count,
@@ -310,18 +366,40 @@ export class WorkerLoop {
       errors: null,
       span: undefined,
     };
-    this.#current = running;
-    if ((flags & FLAG_TIMED) !== 0) this.#transport.send(['started', id]);
+  }
+
+  /** Runs a request from its first item, inside the worker's span when it was traced. */
+  #runTraced(running: Running): void {
     const traces = this.#traces;
-    if (traces !== undefined && traces.size > 0 && traces.has(id)) {
-      const span = startWorkerSpan(traces.get(id), task.taskName, `pid ${process.pid}`);
-      traces.delete(id);
+    if (traces !== undefined && traces.size > 0 && traces.has(running.id)) {
+      const span = startWorkerSpan(traces.get(running.id), running.scope.task, `pid ${process.pid}`);
+      traces.delete(running.id);
       if (span !== undefined) {
         running.span = span;
-        return span.run(() => this.#run(running, 0));
+        span.run(() => this.#run(running, 0));
+        return;
       }
     }
-    return this.#run(running, 0);
+    this.#run(running, 0);
+  }
+
+  #loadThenRun(task: TaskEntry, running: Running): void {
+    this.#active.set(running.id, running);
+    loadTaskFunction(task.module, task.name).then(
+      (fn) => {
+        task.fn = fn;
+        running.fn = fn;
+        running.startedAt = performance.now();
+        this.#active.delete(running.id);
+        this.#runTraced(running);
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#active.delete(running.id);
+        this.#out.push(running.id, DONE_FAILED, serializeError(error), null, 0, null);
+        this.#pump();
+      },
+    );
   }
 
   /**
@@ -354,7 +432,6 @@ export class WorkerLoop {
       this.#store(running, i, value);
       if (Object.getPrototypeOf(fn) !== AsyncFunctionPrototype) running.synchronous = true;
     }
-    this.#current = undefined;
     this.#finish(running);
     return true;
   }
@@ -386,18 +463,28 @@ export class WorkerLoop {
 
   #await(running: Running, i: number, value: unknown): false {
     running.pending = undefined;
+    this.#active.set(running.id, running);
     this.#flush();
     Promise.resolve(value).then(
       (settled) => {
         this.#store(running, i, settled);
-        if (this.#run(running, i + 1)) this.#resume();
+        this.#resume(running, i + 1);
       },
       (error: unknown) => {
         (running.errors ??= []).push([i, serializeError(error)]);
-        if (this.#run(running, i + 1)) this.#resume();
+        this.#resume(running, i + 1);
       },
     );
     return false;
+  }
+
+  /** Carries on with an asynchronous request after one of its items settled. */
+  #resume(running: Running, from: number): void {
+    this.#active.delete(running.id);
+    if (this.#run(running, from)) {
+      this.#scheduleFlush();
+      this.#pump();
+    }
   }
 
   #store(running: Running, i: number, value: unknown): void {
@@ -406,29 +493,47 @@ export class WorkerLoop {
   }
 
   #finish(running: Running): void {
-    const { id, errors } = running;
+    const { id } = running;
+    let errors = running.errors;
     const ms = performance.now() - running.startedAt;
     running.span?.end(errors !== null ? errors[0]?.[1] : undefined);
+    const buffers: WireBufferPaths | undefined = this.#noteBuffers ? [] : undefined;
     if (running.values === undefined) {
-      if (errors !== null) this.#out.push(id, DONE_VALUES, [undefined], errors, ms);
-      else this.#out.push(id, DONE_ONE, this.#unwrap(running.single), null, ms);
+      if (errors !== null) {
+        this.#out.push(id, DONE_VALUES, [undefined], errors, ms, null);
+        return;
+      }
+      const value = this.#unwrap(running.single);
+      const refused = isPrimitive(value) ? undefined : findUncloneableResult(value, buffers, [0]);
+      if (refused !== undefined) {
+        this.#out.push(id, DONE_VALUES, [undefined], [[0, serializeError(refused)]], ms, null);
+      } else {
+        this.#out.push(id, DONE_ONE, value, null, ms, buffers?.length ? buffers : null);
+      }
       return;
     }
     const values = running.values;
     let allNumbers = values.length >= PACK_MIN && errors === null;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
-      if (typeof value !== 'number') {
-        allNumbers = false;
-        values[i] = this.#unwrap(value);
+      if (typeof value === 'number') continue;
+      allNumbers = false;
+      if (isPrimitive(value)) continue;
+      const unwrapped = this.#unwrap(value);
+      const refused = isPrimitive(unwrapped) ? undefined : findUncloneableResult(unwrapped, buffers, [i]);
+      if (refused !== undefined) {
+        values[i] = undefined;
+        (errors ??= []).push([i, serializeError(refused)]);
+      } else {
+        values[i] = unwrapped;
       }
     }
     if (allNumbers) {
       const packed = Float64Array.from(values as number[]);
       if (this.#transport.canTransfer) (this.#outTransfer ??= []).push(packed.buffer as ArrayBuffer);
-      this.#out.push(id, DONE_PACKED, packed, null, ms);
+      this.#out.push(id, DONE_PACKED, packed, null, ms, null);
     } else {
-      this.#out.push(id, DONE_VALUES, values, errors, ms);
+      this.#out.push(id, DONE_VALUES, values, errors, ms, buffers?.length ? buffers : null);
     }
   }
 
@@ -448,14 +553,50 @@ export class WorkerLoop {
     const transfer = this.#outTransfer;
     this.#out = [];
     this.#outTransfer = undefined;
-    this.#transport.send(['done', out], transfer);
+    try {
+      this.#transport.send(['done', out], transfer);
+    } catch (error) {
+      this.#sendOneByOne(out, transfer, error);
+    }
+  }
+
+  /**
+   * A batch of results that could not be sent (a value the checks let through that the channel
+   * refuses): each request is sent on its own, and one that still fails is answered with the
+   * reason instead, so the worker lives and no other request loses its result.
+   */
+  #sendOneByOne(out: unknown[], transfer: ArrayBuffer[] | undefined, batchError: unknown): void {
+    for (let at = 0; at < out.length; at += 6) {
+      const record = out.slice(at, at + 6);
+      const payload = record[2];
+      const own = transfer?.filter(
+        (buffer) =>
+          (payload instanceof Float64Array && payload.buffer === buffer) ||
+          (ArrayBuffer.isView(payload) && payload.buffer === buffer),
+      );
+      try {
+        this.#transport.send(['done', record], own !== undefined && own.length > 0 ? own : undefined);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(batchError);
+        const refused = new UncloneableResultError(
+          'result',
+          `the channel to the pool refused it (${reason})`,
+        );
+        this.#transport.send([
+          'done',
+          [record[0], DONE_FAILED, serializeError(refused), null, record[4], null],
+        ]);
+      }
+    }
   }
 }
 
 /** Where the request after the one at `at` starts in a `run` message. */
 function nextRecord(queue: readonly unknown[], at: number): number {
   const flags = queue[at + 3] as number;
-  return (flags & FLAG_SINGLE) !== 0
-    ? at + RUN_HEADER + 1 + (queue[at + RUN_HEADER] as number)
-    : at + RUN_HEADER + 1;
+  const end =
+    (flags & FLAG_SINGLE) !== 0
+      ? at + RUN_HEADER + 1 + (queue[at + RUN_HEADER] as number)
+      : at + RUN_HEADER + 1;
+  return (flags & FLAG_BUFFERS) !== 0 ? end + 1 : end;
 }

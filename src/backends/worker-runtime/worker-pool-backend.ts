@@ -1,19 +1,25 @@
 /**
  * The pool side of the threads and processes backends: it starts workers on demand, pipelines
  * several requests per worker, coalesces every request issued in one tick into one message per
- * worker, enforces timeouts, cancels, and survives workers that die.
+ * worker, enforces timeouts, cancels, moves work off busy workers and survives workers that die.
  *
- * Each worker runs its requests one at a time in the order sent (see worker-loop.ts), so at
- * most one of the requests it holds has started; when a worker dies, the requests it had not
- * started are sent again to another worker, and only the started one fails with
- * WorkerCrashedError. Threads know exactly which started (a shared counter the worker bumps);
- * a child process is assumed to have started the oldest request it holds once its initializer
- * has finished (that request fails; the others are re-run).
+ * Each worker runs up to `tasksPerWorker` requests at once (more than one only while tasks
+ * await) and holds a few more queued behind them, so it never waits for a message. How many are
+ * sent ahead adapts to how long requests take: many tiny ones, one or two long ones.
  *
- * Pipelining depth adapts to how long requests take: many tiny requests are sent ahead
- * (up to MAX_DEPTH per worker) so the worker never waits for a message; long ones are sent
- * one or two at a time, so that a long task does not hold back work another worker could do.
+ * No request waits behind another while a worker that could run it is idle: a worker that has
+ * not answered for a while is taken to be busy with a long task, gets no more work, and what it
+ * holds queued is taken back and given to another. Threads take back through a claim table in
+ * shared memory (the worker claims each request before starting it; the pool revokes one not
+ * yet claimed), so even a worker spinning in a synchronous loop gives its queue up. A child
+ * process is asked to give its queue back and does so as soon as its current task ends.
+ *
+ * When a worker dies, the requests it had not started are sent again to another worker, and the
+ * ones it had started fail with WorkerCrashedError. Threads know exactly which started (the
+ * claim table); a child process is taken to have started the oldest `tasksPerWorker` it held
+ * once its initializer had finished.
  */
+import { restoreBuffers } from '../../core/arguments.js';
 import {
   type Backend,
   type BackendName,
@@ -30,24 +36,28 @@ import {
   TaskTimeoutError,
   WorkerCrashedError,
 } from '../../core/errors.js';
+import { type LongTimer, startTimer } from '../../core/long-timer.js';
 import { isTaskRef, type TaskRef } from '../../core/task.js';
+import { CLAIM_SLOTS, isClaimed, revoke, takenCount } from './claim-table.js';
 import {
   DONE_FAILED,
   DONE_FIELDS,
   DONE_ONE,
   DONE_PACKED,
   DONE_SKIPPED,
+  FLAG_BUFFERS,
   FLAG_ONE_ARG,
   FLAG_PACKED,
   FLAG_SINGLE,
   FLAG_TIMED,
   type TaskDefinition,
+  type WireBufferPaths,
   type WorkerMessage,
   type WorkerSetup,
 } from './protocol.js';
 import type { WorkerFactory, WorkerHandle } from './worker-handle.js';
 
-/** Most requests sent ahead to one worker. */
+/** Most requests sent ahead to one worker, beyond those it runs at once. */
 export const MAX_DEPTH = 32;
 /** Work queued ahead in a worker is kept around this many milliseconds. */
 const QUEUED_WORK_MS = 2;
@@ -66,6 +76,10 @@ const PACK_MIN = 16;
 const MESSAGE_BYTES = 2 * 1024 * 1024;
 /** Largest batch the pool should send in one request. */
 const MAX_BATCH = 16_384;
+/** A worker silent this long (at least) while it holds work is taken to be busy with a long task. */
+const STUCK_MIN_MS = 2;
+/** Claim-table slots kept free, so a slot is never reused while its worker may still read it. */
+const CLAIM_MARGIN = 64;
 
 interface Call {
   readonly id: number;
@@ -77,20 +91,26 @@ interface Call {
   /** Its buffers were moved to a worker: it cannot be sent again. */
   moved: boolean;
   worker: Slot | undefined;
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimer | undefined;
+  /** Position in its worker's stream of requests (the claim table's index). */
+  seq: number;
+  /** A `revoke` for it is on its way to its (child process) worker. */
+  revoking: boolean;
+  /** It has started in its worker (known from a 'started' message). */
+  started: boolean;
 }
 
 class Slot {
   readonly handle: WorkerHandle;
-  /** Requests sent and not answered yet, oldest first. */
+  /** Requests sent and not answered yet, in the order sent. */
   readonly held: Call[] = [];
-  answered = 0;
   ready = false;
   live = true;
   exited = false;
   refd = false;
-  idleTimer: NodeJS.Timeout | undefined;
+  idleTimer: LongTimer | undefined;
   closeTimer: NodeJS.Timeout | undefined;
+  initTimer: LongTimer | undefined;
   cause: Error | undefined;
   /** Requests to send, flat (see protocol.ts), and the task definitions they need. */
   outbox: unknown[] = [];
@@ -103,6 +123,10 @@ class Slot {
   outTraces: unknown[] | undefined;
   /** Task numbers this worker has been told about. */
   readonly known = new Set<number>();
+  /** Requests sent to it so far: the next one's sequence number. */
+  sent = 0;
+  /** When it last answered, or last got work while idle (performance.now()). */
+  heardAt = 0;
   readonly whenExited: Promise<void>;
   markExited!: () => void;
 
@@ -124,6 +148,10 @@ export class WorkerPoolBackend implements Backend {
   readonly #factory: WorkerFactory;
   readonly #setup: WorkerSetup;
   readonly #idleTimeout: number;
+  readonly #initTimeout: number | undefined;
+  readonly #initName: string;
+  /** Requests a worker runs at once (more than one only while tasks await). */
+  readonly #limit: number;
   readonly #calls = new Map<ExecRequest, Call>();
   /** Task number of each task (module URL + export name), named once per worker on the wire. */
   readonly #taskKeys = new Map<string, TaskDefinition>();
@@ -138,23 +166,33 @@ export class WorkerPoolBackend implements Backend {
   #ended = false;
   /** Moving average of the milliseconds a request runs in its worker. */
   #serviceMs: number | undefined;
+  #rebalanceTimer: NodeJS.Timeout | undefined;
   readonly #flushNow = () => this.#flush();
+  readonly #rebalanceNow = () => {
+    this.#rebalanceTimer = undefined;
+    this.#rebalance();
+  };
 
   constructor(name: BackendName, factory: WorkerFactory, options: BackendOptions) {
     this.name = name;
     this.#factory = factory;
     this.parallelism = options.workers;
-    this.slots = options.workers * MAX_DEPTH;
+    this.#limit = Math.max(1, options.tasksPerWorker ?? 1);
+    this.slots = options.workers * (this.#limit + MAX_DEPTH);
     this.#idleTimeout = options.idleTimeout;
+    this.#initTimeout = options.initializerTimeout;
     const init = options.initializer;
     if (init !== undefined && !isTaskRef(init)) {
       throw new InvalidArgumentError(
         `the ${name} backend needs the initializer as a task reference (t.setup from tasks(new URL('./tasks.js', import.meta.url))), not a function`,
       );
     }
+    this.#initName = init === undefined ? '' : init.id;
     this.#setup = {
       initializer: init === undefined ? null : { module: init.module, name: init.name },
       initializerArgs: options.initializerArgs,
+      tasksPerWorker: this.#limit,
+      noteBuffers: factory.canTransfer,
     };
   }
 
@@ -178,6 +216,9 @@ export class WorkerPoolBackend implements Backend {
         moved: false,
         worker: undefined,
         timer: undefined,
+        seq: -1,
+        revoking: false,
+        started: false,
       };
       this.#calls.set(request, call);
       this.#pending.push(call);
@@ -201,6 +242,7 @@ export class WorkerPoolBackend implements Backend {
 
   async close(): Promise<void> {
     this.#ended = true;
+    this.#stopRebalancing();
     for (const slot of [...this.#all]) {
       // Whoever awaits close() waits for the workers to be gone: keep the process alive until then.
       slot.handle.ref();
@@ -211,6 +253,7 @@ export class WorkerPoolBackend implements Backend {
 
   async terminate(reason: Error): Promise<void> {
     this.#ended = true;
+    this.#stopRebalancing();
     const pending = this.#pending;
     this.#pending = [];
     for (const call of pending) this.#fail(call, reason);
@@ -238,11 +281,13 @@ export class WorkerPoolBackend implements Backend {
     if (this.#ended) return;
     const pending = this.#pending;
     let taken = 0;
-    const depth = this.#depth();
+    const capacity = this.#limit + this.#depth();
+    const now = performance.now();
+    const stuckMs = this.#stuckMs();
     while (taken < pending.length) {
       let slot: Slot | undefined;
       try {
-        slot = this.#pick(depth);
+        slot = this.#pick(capacity, now, stuckMs);
       } catch (error) {
         // A worker could not even be started (bad resourceLimits, missing entry file): the
         // requests waiting for one fail with the reason.
@@ -257,6 +302,7 @@ export class WorkerPoolBackend implements Backend {
       this.#pending = taken === pending.length ? [] : pending.slice(taken);
     }
     for (const slot of this.#live) if (slot.outCount > 0) this.#send(slot);
+    this.#watchBalance();
   }
 
   /** Sends what was assigned to a worker since its last message, as one message. */
@@ -279,30 +325,57 @@ export class WorkerPoolBackend implements Backend {
       );
     } catch (error) {
       // A message that cannot be cloned fails its requests (arguments are checked at submit
-      // time, so this is rare); the worker is unharmed.
+      // time, so this is rare); the worker never saw them, so its stream of requests is rewound.
       if (definitions !== null) for (const definition of definitions) slot.known.delete(definition[0]);
+      slot.sent -= count;
       for (const call of slot.held.splice(slot.held.length - count, count)) this.#fail(call, error);
       this.#whenIdle(slot);
     }
   }
 
+  /** Requests sent ahead to a worker beyond those it runs, from how long requests take. */
   #depth(): number {
     const ms = this.#serviceMs;
     if (ms === undefined) return MAX_DEPTH;
     return Math.max(1, Math.min(MAX_DEPTH, Math.floor(QUEUED_WORK_MS / Math.max(ms, 1e-6))));
   }
 
-  /** The least busy worker with room, or a new one while fewer than `workers` run and all are busy. */
-  #pick(depth: number): Slot | undefined {
+  #stuckMs(): number {
+    return Math.max(STUCK_MIN_MS, 3 * (this.#serviceMs ?? 0));
+  }
+
+  /** A worker holding work that has not been heard from for a while: busy with a long task. */
+  #isStuck(slot: Slot, now: number, stuckMs: number): boolean {
+    return slot.held.length > 0 && now - slot.heardAt > stuckMs;
+  }
+
+  /**
+   * The least busy worker with room (one that seems stuck in a long task only when no other
+   * has room), or a new one while fewer than `workers` run and none is idle.
+   */
+  #pick(capacity: number, now: number, stuckMs: number): Slot | undefined {
     let best: Slot | undefined;
+    let bestStuck = false;
     for (const slot of this.#live) {
       const load = slot.held.length;
-      if (load < depth && (best === undefined || load < best.held.length)) best = slot;
+      if (load >= capacity || !this.#hasClaimRoom(slot)) continue;
+      const stuck = this.#isStuck(slot, now, stuckMs);
+      if (best === undefined || (bestStuck && !stuck) || (bestStuck === stuck && load < best.held.length)) {
+        best = slot;
+        bestStuck = stuck;
+      }
     }
     if ((best === undefined || best.held.length > 0) && this.#live.length < this.parallelism) {
       return this.#spawn();
     }
+    if (bestStuck && best !== undefined && best.held.length >= this.#limit) return undefined;
     return best;
+  }
+
+  /** Whether the worker's claim table has a free slot (threads; processes have none). */
+  #hasClaimRoom(slot: Slot): boolean {
+    const claims = slot.handle.claims;
+    return claims === undefined || slot.sent - takenCount(claims) < CLAIM_SLOTS - CLAIM_MARGIN;
   }
 
   #spawn(): Slot {
@@ -318,6 +391,20 @@ export class WorkerPoolBackend implements Backend {
     this.#live.push(slot);
     this.#all.add(slot);
     slot.handle.send(['init', this.#setup]);
+    if (this.#initTimeout !== undefined && this.#setup.initializer !== null) {
+      const timeout = this.#initTimeout;
+      slot.initTimer = startTimer(() => {
+        slot.initTimer = undefined;
+        if (slot.ready || slot.exited) return;
+        const error = new TaskTimeoutError(
+          this.#initName,
+          timeout,
+          `the initializer ${this.#initName} did not finish within ${timeout} ms, so its worker was ended`,
+        );
+        for (const call of slot.held.splice(0)) this.#fail(call, error);
+        this.#kill(slot);
+      }, timeout);
+    }
     return slot;
   }
 
@@ -326,8 +413,18 @@ export class WorkerPoolBackend implements Backend {
     const task = request.task as TaskRef;
     call.worker = slot;
     call.attempts++;
-    if (slot.held.length === 0) this.#busy(slot);
+    call.seq = slot.sent++;
+    call.started = false;
+    if (slot.held.length === 0) {
+      this.#busy(slot);
+      slot.heardAt = performance.now();
+    }
     slot.held.push(call);
+    // A call that has a timeout but whose worker is still starting: the time its initializer
+    // takes counts too, so an initializer that never finishes cannot hold the call for ever.
+    if (!slot.ready && request.timeout !== undefined && call.timer === undefined) {
+      this.#armTimeout(slot, call, true);
+    }
     let flags = request.timeout !== undefined ? FLAG_TIMED : 0;
     const singles = request.singleArgs;
     const count = singles !== undefined ? singles.length : request.items.length;
@@ -345,6 +442,8 @@ export class WorkerPoolBackend implements Backend {
         }
       }
     }
+    const buffers = this.#factory.canTransfer ? request.buffers : undefined;
+    if (buffers !== undefined && buffers.length > 0) flags |= FLAG_BUFFERS;
     if (request.transfer !== undefined) {
       if (this.#factory.canTransfer) {
         call.moved = true;
@@ -369,6 +468,7 @@ export class WorkerPoolBackend implements Backend {
     } else {
       outbox.push(items);
     }
+    if ((flags & FLAG_BUFFERS) !== 0) outbox.push(buffers);
     // Copied (not moved) big payloads leave at once, a message per few MiB, so the worker
     // starts on the first while the next is still being copied.
     if (slot.outBytes >= MESSAGE_BYTES && !this.#factory.canTransfer) this.#send(slot);
@@ -389,7 +489,7 @@ export class WorkerPoolBackend implements Backend {
 
   #busy(slot: Slot): void {
     if (slot.idleTimer !== undefined) {
-      clearTimeout(slot.idleTimer);
+      slot.idleTimer.clear();
       slot.idleTimer = undefined;
     }
     if (!slot.refd) {
@@ -406,25 +506,112 @@ export class WorkerPoolBackend implements Backend {
       slot.handle.unref();
     }
     if (slot.idleTimer === undefined && this.#pending.length === 0) {
-      slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = startTimer(() => {
         slot.idleTimer = undefined;
         if (slot.held.length === 0) this.#retire(slot);
       }, this.#idleTimeout);
-      slot.idleTimer.unref();
     }
+  }
+
+  // ---- moving work off busy workers ----------------------------------------------------------
+
+  /**
+   * Arms a check when some worker holds requests queued behind the ones it runs while another
+   * could take them (an idle worker, or room for a new one). The check (#rebalance) moves them
+   * if the busy worker is still busy by then.
+   */
+  #watchBalance(): void {
+    if (this.#rebalanceTimer !== undefined || this.#ended) return;
+    let queuedBehind = false;
+    let room = this.#live.length < this.parallelism;
+    for (const slot of this.#live) {
+      if (slot.held.length > this.#limit) queuedBehind = true;
+      if (slot.held.length === 0) room = true;
+    }
+    if (!queuedBehind || !room) return;
+    this.#rebalanceTimer = setTimeout(this.#rebalanceNow, this.#stuckMs());
+    this.#rebalanceTimer.unref();
+  }
+
+  #stopRebalancing(): void {
+    if (this.#rebalanceTimer !== undefined) clearTimeout(this.#rebalanceTimer);
+    this.#rebalanceTimer = undefined;
+  }
+
+  /** Takes back the queued requests of workers busy with a long task, for the others to run. */
+  #rebalance(): void {
+    if (this.#ended) return;
+    const now = performance.now();
+    const stuckMs = this.#stuckMs();
+    let moved = false;
+    for (const slot of this.#live) {
+      if (slot.held.length <= this.#limit || !this.#isStuck(slot, now, stuckMs)) continue;
+      const claims = slot.handle.claims;
+      if (claims !== undefined) {
+        // Newest first: the worker claims in order, so once one is claimed the older are too.
+        const taken: Call[] = [];
+        for (let at = slot.held.length - 1; at >= 0; at--) {
+          const call = slot.held[at] as Call;
+          if (!revoke(claims, call.seq)) break;
+          slot.held.splice(at, 1);
+          taken.unshift(call);
+        }
+        if (taken.length > 0) {
+          this.#takeBack(taken);
+          moved = true;
+        }
+      } else {
+        const requests: [number, number][] = [];
+        for (let at = this.#limit; at < slot.held.length; at++) {
+          const call = slot.held[at] as Call;
+          if (call.revoking || call.started) continue;
+          call.revoking = true;
+          requests.push([call.id, call.seq]);
+        }
+        if (requests.length > 0) {
+          try {
+            slot.handle.send(['revoke', requests]);
+          } catch {
+            // The worker is going away; its exit re-runs what it had not started.
+          }
+        }
+      }
+    }
+    if (moved) this.#flush();
+    else this.#watchBalance();
+  }
+
+  /** Requests a worker gave up before starting them: first in line to be sent again. */
+  #takeBack(calls: Call[]): void {
+    const back: Call[] = [];
+    for (const call of calls) {
+      call.revoking = false;
+      call.worker = undefined;
+      if (call.timer !== undefined) {
+        call.timer.clear();
+        call.timer = undefined;
+      }
+      if (!call.settled) back.push(call);
+    }
+    if (back.length > 0) this.#pending = back.concat(this.#pending);
   }
 
   // ---- messages from workers -----------------------------------------------------------------
 
   #onMessage(slot: Slot, message: WorkerMessage): void {
     if (slot.exited) return;
+    // A child's steward answers `revoke` while its main thread may be stuck: that is no sign of life.
+    if (message[0] !== 'revoked') slot.heardAt = performance.now();
     switch (message[0]) {
       case 'done':
         this.#onDone(slot, message[1]);
         return;
       case 'started': {
         const call = slot.held.find((c) => c.id === message[1]);
-        if (call !== undefined && !call.settled) this.#armTimeout(slot, call);
+        if (call !== undefined && !call.settled) {
+          call.started = true;
+          this.#armTimeout(slot, call, false);
+        }
         return;
       }
       case 'progress': {
@@ -432,8 +619,27 @@ export class WorkerPoolBackend implements Backend {
         if (call !== undefined && !call.settled) call.request.onProgress?.(message[2], message[3]);
         return;
       }
+      case 'revoked': {
+        const ids = new Set(message[1]);
+        const taken: Call[] = [];
+        for (let at = slot.held.length - 1; at >= 0; at--) {
+          const call = slot.held[at] as Call;
+          if (ids.has(call.id)) {
+            slot.held.splice(at, 1);
+            taken.unshift(call);
+          } else call.revoking = false;
+        }
+        this.#takeBack(taken);
+        if (slot.held.length === 0) this.#whenIdle(slot);
+        if (this.#pending.length > 0) this.#schedule();
+        return;
+      }
       case 'ready':
         slot.ready = true;
+        if (slot.initTimer !== undefined) {
+          slot.initTimer.clear();
+          slot.initTimer = undefined;
+        }
         return;
       case 'fatal': {
         const error = deserializeError(message[1]);
@@ -453,33 +659,40 @@ export class WorkerPoolBackend implements Backend {
     const count = results.length / DONE_FIELDS;
     let busyMs = 0;
     for (let at = 0; at < results.length; at += DONE_FIELDS) {
-      if (slot.held[0]?.id !== results[at]) {
-        // A worker answers in order; if one ever does not, it is ended and what it held is
-        // re-run or failed as after a crash, rather than settled with the wrong results.
-        slot.cause ??= new Error(`taskmill: the worker answered request ${String(results[at])} out of order`);
-        this.#kill(slot);
-        return;
+      const id = results[at];
+      // Answers come in the order sent, unless the worker runs several requests at once.
+      let index = 0;
+      if (slot.held[0]?.id !== id) {
+        index = slot.held.findIndex((c) => c.id === id);
+        if (index < 0) continue;
       }
-      const call = slot.held.shift() as Call;
-      slot.answered++;
-      busyMs += results[at + 4] as number;
+      const call = slot.held[index] as Call;
+      if (index === 0) slot.held.shift();
+      else slot.held.splice(index, 1);
+      const ms = results[at + 4] as number;
+      busyMs += ms;
       if (call.timer !== undefined) {
-        clearTimeout(call.timer);
+        call.timer.clear();
         call.timer = undefined;
       }
       if (call.settled) continue;
       this.#settle(call);
       const how = results[at + 1];
       const payload = results[at + 2];
-      if (how === DONE_ONE) call.resolve({ values: [payload], busyMs: results[at + 4] as number });
-      else if (how === DONE_FAILED) call.reject(deserializeError(payload as SerializedError));
+      const buffers = results[at + 5] as WireBufferPaths | null;
+      if (how === DONE_ONE) {
+        const box = [payload];
+        if (buffers !== null) restoreBuffers(box, buffers);
+        call.resolve({ values: box, busyMs: ms });
+      } else if (how === DONE_FAILED) call.reject(deserializeError(payload as SerializedError));
       else if (how === DONE_SKIPPED) call.reject(new TaskAbortedError(call.request.taskName));
       else {
+        if (buffers !== null) restoreBuffers(payload, buffers);
         call.resolve(
           decodeResult(
             how === DONE_PACKED ? (payload as Float64Array) : (payload as unknown[]),
             results[at + 3] as [number, SerializedError][] | null,
-            results[at + 4] as number,
+            ms,
           ),
         );
       }
@@ -490,17 +703,29 @@ export class WorkerPoolBackend implements Backend {
     this.#serviceMs = this.#serviceMs === undefined ? perRequest : this.#serviceMs * 0.8 + perRequest * 0.2;
     if (slot.held.length === 0) this.#whenIdle(slot);
     if (this.#pending.length > 0) this.#schedule();
+    else this.#watchBalance();
   }
 
   // ---- timeouts, cancellation, crashes -------------------------------------------------------
 
-  #armTimeout(slot: Slot, call: Call): void {
+  /**
+   * Arms the call's deadline: from its start (`started` message), or from its assignment when
+   * its worker is still starting (`beforeStart`: it then fails without ever having run).
+   */
+  #armTimeout(slot: Slot, call: Call, beforeStart: boolean): void {
     const timeout = call.request.timeout;
     if (timeout === undefined) return;
-    call.timer = setTimeout(() => {
+    if (call.timer !== undefined) call.timer.clear();
+    call.timer = startTimer(() => {
       call.timer = undefined;
       if (call.settled) return;
-      const error = new TaskTimeoutError(call.request.taskName, timeout);
+      const error = beforeStart
+        ? new TaskTimeoutError(
+            call.request.taskName,
+            timeout,
+            `task ${call.request.taskName} did not start within ${timeout} ms: its worker's initializer had not finished`,
+          )
+        : new TaskTimeoutError(call.request.taskName, timeout);
       this.#settle(call);
       call.reject(error);
       this.#stopInWorker(slot, call, error);
@@ -519,19 +744,24 @@ export class WorkerPoolBackend implements Backend {
       call.timer = undefined;
       const at = slot.held.indexOf(call);
       if (at < 0 || slot.exited) return;
-      if (at === 0) {
+      if (this.#hasStarted(slot, call, at)) {
         slot.cause ??= new Error(
           `task ${call.request.taskName} did not stop within ${CANCEL_GRACE_MS} ms of being cancelled or timing out, so its worker was ended`,
         );
         this.#kill(slot);
       } else {
-        call.timer = setTimeout(check, CANCEL_GRACE_MS);
-        call.timer.unref();
+        call.timer = startTimer(check, CANCEL_GRACE_MS);
       }
     };
-    if (call.timer !== undefined) clearTimeout(call.timer);
-    call.timer = setTimeout(check, CANCEL_GRACE_MS);
-    call.timer.unref();
+    if (call.timer !== undefined) call.timer.clear();
+    call.timer = startTimer(check, CANCEL_GRACE_MS);
+  }
+
+  /** Whether a held call has started in its worker (exactly on threads; by position on processes). */
+  #hasStarted(slot: Slot, call: Call, at: number): boolean {
+    const claims = slot.handle.claims;
+    if (claims !== undefined) return isClaimed(claims, call.seq);
+    return call.started || (slot.ready && at < this.#limit);
   }
 
   #onExit(slot: Slot, exitCode: number | null, signal: string | null): void {
@@ -539,21 +769,18 @@ export class WorkerPoolBackend implements Backend {
     slot.exited = true;
     this.#unlist(slot);
     this.#all.delete(slot);
-    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+    slot.idleTimer?.clear();
+    slot.initTimer?.clear();
     if (slot.closeTimer !== undefined) clearTimeout(slot.closeTimer);
     const held = slot.held.splice(0);
-    for (const call of held) {
-      if (call.timer !== undefined) clearTimeout(call.timer);
-      call.timer = undefined;
-    }
-    const reported = slot.handle.startedCount();
-    let started = reported !== undefined ? reported - slot.answered : slot.ready ? 1 : 0;
-    started = Math.max(0, Math.min(held.length, started));
     const failed: Call[] = [];
     const rerun: Call[] = [];
     held.forEach((call, i) => {
+      call.timer?.clear();
+      call.timer = undefined;
       if (call.settled) return;
-      if (i < started || call.moved || call.attempts >= MAX_ATTEMPTS || this.#ended) failed.push(call);
+      const started = this.#hasStarted(slot, call, i);
+      if (started || call.moved || call.attempts >= MAX_ATTEMPTS || this.#ended) failed.push(call);
       else rerun.push(call);
     });
     if (failed.length > 0) {
@@ -563,10 +790,7 @@ export class WorkerPoolBackend implements Backend {
       );
       for (const call of failed) this.#fail(call, error);
     }
-    if (rerun.length > 0) {
-      for (const call of rerun) call.worker = undefined;
-      this.#pending = rerun.concat(this.#pending);
-    }
+    if (rerun.length > 0) this.#takeBack(rerun);
     slot.markExited();
     if (this.#pending.length > 0) this.#schedule();
   }
@@ -603,7 +827,7 @@ export class WorkerPoolBackend implements Backend {
   }
 
   #fail(call: Call, error: unknown): void {
-    if (call.timer !== undefined) clearTimeout(call.timer);
+    call.timer?.clear();
     call.timer = undefined;
     if (call.settled) return;
     this.#settle(call);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -18,7 +18,10 @@ import {
   type PoolOptions,
   TaskAbortedError,
   TaskTimeoutError,
+  TaskTimeoutError as TimeoutError,
   tasks,
+  UncloneableArgumentError,
+  UncloneableResultError,
   WorkerCrashedError,
 } from '../../../index.js';
 import { mathTasks } from '../../../pool/testing/pool-contract.js';
@@ -151,6 +154,136 @@ export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
       job.cancel('stop');
       await assert.rejects(job.get(), TaskAbortedError);
       assert.equal(await pool.apply(m.square, 12), 144);
+    });
+
+    it('a long task never holds quick tasks back while another worker is idle (issued after it)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskmill-long-'));
+      const release = join(dir, 'release');
+      const pool = make({ workers: 2 });
+      try {
+        const long = pool.submit(w.spinUntilFile, release);
+        await new Promise((resolve) => long.onProgress(resolve));
+        // The long task spins and reads no message until released: every quick task must
+        // complete on the other worker meanwhile, or this await never returns.
+        const quick = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.apply(m.square, i)));
+        assert.deepEqual(
+          quick,
+          Array.from({ length: 40 }, (_, i) => i * i),
+        );
+        assert.equal(long.ready(), false);
+        writeFileSync(release, '');
+        assert.match(await long.get(), /^(thread|process) /);
+      } finally {
+        writeFileSync(release, '');
+        await pool.terminate();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('a long task never holds quick tasks back, even those sent to its worker in the same tick', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskmill-long-'));
+      const release = join(dir, 'release');
+      const pool = make({ workers: 2 });
+      try {
+        const long = pool.submit(w.spinUntilFile, release);
+        const quick = Array.from({ length: 40 }, (_, i) => pool.submit(m.square, i));
+        assert.deepEqual(
+          await Promise.all(quick.map((job) => job.get())),
+          Array.from({ length: 40 }, (_, i) => i * i),
+        );
+        assert.equal(long.ready(), false);
+        writeFileSync(release, '');
+        await long.get();
+      } finally {
+        writeFileSync(release, '');
+        await pool.terminate();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('with concurrency, each worker keeps several awaiting tasks in flight at once', {
+      timeout: 30_000,
+    }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskmill-inflight-'));
+      const release = join(dir, 'release');
+      const pool = make({ workers: 2, concurrency: 8 });
+      try {
+        // 8 tasks that each wait for the release file, released only once all 8 report that they
+        // are in flight: that happens only if each of the 2 workers runs 4 of them together
+        // (one task per worker at a time would never get there, and the test would time out).
+        let started = 0;
+        pool.on('progress', () => {
+          if (++started === 8) writeFileSync(release, '');
+        });
+        const most = await pool.map(
+          w.countInFlight,
+          Array.from({ length: 8 }, () => release),
+          { chunkSize: 1 },
+        );
+        assert.equal(Math.max(...most), 4);
+      } finally {
+        await pool.terminate();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('an initializer that never finishes cannot hold calls past their timeout, nor past initializerTimeout', async () => {
+      await using pool = make({ workers: 1, initializer: w.neverReady });
+      await assert.rejects(pool.apply(m.square.with({ timeout: 50 }), 3), (error: unknown) => {
+        assert.ok(error instanceof TimeoutError);
+        assert.match(error.message, /initializer had not finished/);
+        return true;
+      });
+      await pool.terminate();
+      await using bounded = make({ workers: 1, initializer: w.neverReady, initializerTimeout: 50 });
+      await assert.rejects(
+        bounded.apply(m.square, 3),
+        /the initializer worker-tasks#neverReady did not finish within 50 ms/,
+      );
+      await bounded.terminate();
+    });
+
+    it('a result that cannot cross back fails its call with UncloneableResultError; the worker lives on', async () => {
+      await using pool = make({ workers: 1 });
+      const before = await pool.apply(w.pid);
+      for (const kind of ['function', 'symbol', 'class', 'nested', 'proxy']) {
+        await assert.rejects(pool.apply(w.returnUncloneable, kind), (error: unknown) => {
+          assert.ok(error instanceof UncloneableResultError, `${kind}: ${String(error)}`);
+          assert.equal(error.code, 'ERR_TASKMILL_UNCLONEABLE_RESULT');
+          return true;
+        });
+      }
+      const settled = await pool.mapSettled(w.returnUncloneable, ['function', 'proxy']);
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        ['rejected', 'rejected'],
+      );
+      assert.equal(await pool.apply(w.pid), before);
+    });
+
+    it('a Proxy argument is refused at the call, naming it', () => {
+      const pool = make();
+      assert.throws(
+        () => pool.submit(m.square, new Proxy({}, {}) as unknown as number),
+        (error: unknown) =>
+          error instanceof UncloneableArgumentError && /args\[0\].*Proxy/.test(error.message),
+      );
+    });
+
+    it('Buffers arrive as Buffers and Uint8Arrays as Uint8Arrays, both ways, nested or not', async () => {
+      await using pool = make();
+      const result = await pool.apply(w.describeBinary, Buffer.from('a'), new Uint8Array(1), {
+        data: Buffer.from('b'),
+      } as unknown as Buffer);
+      assert.deepEqual(result.seen, ['Buffer', 'Uint8Array', 'Buffer']);
+      assert.ok(Buffer.isBuffer(result.back.buffer));
+      assert.equal(result.back.buffer.toString(), 'back');
+      assert.ok(!Buffer.isBuffer(result.back.bytes) && result.back.bytes instanceof Uint8Array);
+      const mapped = await pool.map(w.describeBinary, [Buffer.from('x'), new Uint8Array(2)]);
+      assert.deepEqual(
+        mapped.map((r) => r.seen[0]),
+        ['Buffer', 'Uint8Array'],
+      );
     });
 
     it('runs a TypeScript task module from the compiled pool', async () => {
