@@ -1,6 +1,7 @@
 /** Connection URLs: what is parsed from them, and that passwords never show. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { InvalidArgumentError } from '../core/errors.js';
 import { describeConnection, parseRedisUrl, redactText, redactUrl, redisOptions } from './connection.js';
 
 describe('redis connection settings', () => {
@@ -28,7 +29,11 @@ describe('redis connection settings', () => {
   it('refuses what is not a redis URL, without echoing a password', () => {
     assert.throws(
       () => parseRedisUrl('http://u:secret@h'),
-      (e: Error) => !e.message.includes('secret'),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError &&
+        /must start with redis:\/\/ \(or rediss:\/\/ for TLS\)/.test(e.message) &&
+        e.message.includes('http://u:***@h') &&
+        !e.message.includes('secret'),
     );
     assert.throws(() => parseRedisUrl('redis://h/x'), /database/);
   });

@@ -22,3 +22,10 @@ export class RedisConnectionError extends TaskmillError {
     super('ERR_TASKMILL_REDIS_CONNECTION', message, options);
   }
 }
+
+/** A job on the queue is not one a taskmill worker can run (its data is not JSON, names no task, has no argument list). */
+export class MalformedJobError extends TaskmillError {
+  constructor(message: string) {
+    super('ERR_TASKMILL_MALFORMED_JOB', message);
+  }
+}

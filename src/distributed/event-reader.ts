@@ -16,7 +16,7 @@ export class EventReader {
   readonly #client: Redis;
   readonly #key: string;
   readonly #onEvent: (event: QueueEvent) => void;
-  readonly #wanted: ReadonlySet<string>;
+  readonly #wanted: Set<string>;
   #lastId = '0-0';
   #closed = false;
   #loop: Promise<void> | undefined;
@@ -26,6 +26,16 @@ export class EventReader {
     this.#client = client;
     this.#key = key;
     this.#onEvent = onEvent;
+  }
+
+  /** Hands events of this kind to `onEvent` too, from now on. */
+  want(event: string): void {
+    this.#wanted.add(event);
+  }
+
+  /** Stops handing events of this kind to `onEvent`. */
+  unwant(event: string): void {
+    this.#wanted.delete(event);
   }
 
   /** Starts reading after the stream's current last entry (earlier events are not ours). */

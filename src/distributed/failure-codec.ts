@@ -10,6 +10,7 @@ import {
   type SerializedError,
   serializeError,
 } from '../core/error-codec.js';
+import { MalformedJobError, PayloadTooLargeError, RedisConnectionError } from './errors.js';
 
 const MARK = 'taskmill-error:';
 
@@ -35,8 +36,20 @@ export function parseFailure(reason: string | undefined | null): SerializedError
   return { $error: 1, name: 'Error', message: text };
 }
 
+/** Errors of the distributed pieces, rebuilt as their own classes (core's are known to the codec). */
+const DISTRIBUTED: Record<string, { prototype: Error }> = {
+  MalformedJobError,
+  PayloadTooLargeError,
+  RedisConnectionError,
+};
+
 export function decodeFailure(reason: string | undefined | null): Error {
-  return deserializeError(parseFailure(reason));
+  const data = parseFailure(reason);
+  const error = deserializeError(data);
+  const own = DISTRIBUTED[data.className ?? data.name];
+  if (own !== undefined && Object.hasOwn(DISTRIBUTED, data.className ?? data.name))
+    Object.setPrototypeOf(error, own.prototype);
+  return error;
 }
 
 /** One line for people (`taskmill queue --failed`): `Name [code]: message`. */

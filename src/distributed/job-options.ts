@@ -2,6 +2,16 @@
 import type { JobsOptions } from 'bullmq';
 import type { EnqueueOptions } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
+
+const ENQUEUE_KEYS: readonly (keyof EnqueueOptions)[] = [
+  'attempts',
+  'backoff',
+  'delay',
+  'priority',
+  'jobId',
+  'timeout',
+];
 
 export interface KeepJobs {
   age?: number;
@@ -19,6 +29,7 @@ export function keepJobs(name: string, value: unknown, fallback: KeepJobs): Keep
       `${name} must be { age: seconds, count: jobs }, e.g. { age: 3600, count: 1000 }`,
     );
   }
+  assertKnownKeys(value, ['age', 'count'], name);
   const { age, count } = value as KeepJobs;
   for (const [key, n] of [
     ['age', age],
@@ -38,6 +49,7 @@ export function toJobOptions(options: EnqueueOptions, base: JobsOptions): JobsOp
       'enqueue options must be an object, e.g. { attempts: 3, backoff: "exponential" }',
     );
   }
+  assertKnownKeys(options, ENQUEUE_KEYS, 'enqueue options');
   const out: JobsOptions = { ...base };
   if (options.attempts !== undefined) {
     if (!(Number.isInteger(options.attempts) && options.attempts >= 1 && options.attempts <= 1000)) {
@@ -50,6 +62,8 @@ export function toJobOptions(options: EnqueueOptions, base: JobsOptions): JobsOp
   if (options.backoff !== undefined) {
     const backoff =
       typeof options.backoff === 'string' ? { type: options.backoff, delay: 1000 } : options.backoff;
+    if (backoff !== null && typeof backoff === 'object')
+      assertKnownKeys(backoff, ['type', 'delay'], 'backoff');
     if (
       backoff === null ||
       typeof backoff !== 'object' ||

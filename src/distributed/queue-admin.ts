@@ -6,11 +6,12 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SerializedError } from '../core/error-codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { queuesKey } from '../observe/worker-watch.js';
 import { connect, redisOptions } from './connection.js';
 import type { ConnectionSpec } from './connection-spec.js';
 import { describeFailure, parseFailure } from './failure-codec.js';
-import { validatePrefix, validateQueueName } from './queue-keys.js';
+import { jobKey, validatePrefix, validateQueueName } from './queue-keys.js';
 
 export interface QueueAdminOptions {
   readonly queue: string;
@@ -60,6 +61,9 @@ export interface QueueAdmin {
 }
 
 export async function openQueueAdmin(options: QueueAdminOptions): Promise<QueueAdmin> {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError("openQueueAdmin takes an options object, e.g. { queue: 'images' }");
+  assertKnownKeys(options, ['queue', 'connection', 'prefix', 'connectTimeout'], 'queue admin options');
   const name = validateQueueName(options.queue);
   const prefix = validatePrefix(options.prefix);
   const client: Redis = await connect(
@@ -99,15 +103,27 @@ export async function openQueueAdmin(options: QueueAdminOptions): Promise<QueueA
       };
     },
     async failed(limit = 50) {
-      const jobs = await queue.getFailed(0, Math.max(0, limit - 1));
-      return jobs.map((j) => ({
-        id: String(j.id),
-        task: j.name,
-        attemptsMade: j.attemptsMade,
-        failedAt: j.finishedOn !== undefined ? new Date(j.finishedOn) : undefined,
-        error: parseFailure(j.failedReason),
-        summary: describeFailure(j.failedReason),
-      }));
+      // Read field by field rather than through BullMQ's Job, which throws on a job whose data
+      // is not JSON: such a job is exactly one an operator needs to see here.
+      const ids = await queue.getRanges(['failed'], 0, Math.max(0, limit - 1), false);
+      const pipeline = client.pipeline();
+      for (const id of ids)
+        pipeline.hmget(jobKey(prefix, name, id), 'name', 'atm', 'attemptsMade', 'finishedOn', 'failedReason');
+      const replies = (await pipeline.exec()) ?? [];
+      return ids.map((id, i) => {
+        const [jobName, atm, attemptsMade, finishedOn, failedReason] = (replies[i]?.[1] ?? []) as (
+          | string
+          | null
+        )[];
+        return {
+          id,
+          task: jobName ?? '',
+          attemptsMade: Number(attemptsMade ?? atm ?? 0),
+          failedAt: finishedOn ? new Date(Number(finishedOn)) : undefined,
+          error: parseFailure(failedReason),
+          summary: describeFailure(failedReason),
+        };
+      });
     },
     async retry(id) {
       const found = await job(id);

@@ -6,6 +6,12 @@
  * stop a running one. A periodic check (and one after every reconnect) finds pending jobs
  * whose key vanished (Redis restarted empty) and fails them with JobLostError, so callers
  * never hang; it also settles jobs whose event was missed.
+ *
+ * A call with a timeout also has a deadline here, on the caller's side: the worker enforces the
+ * timeout, but a worker that died cannot report it. Counted from the moment a worker took the
+ * job (its `active` event), the call rejects with TaskTimeoutError once the timeout and a grace
+ * have passed, and the job is cancelled: removed if it waits, stopped if it runs, and marked so
+ * that a worker taking it later fails it unrun.
  */
 import { randomUUID } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
@@ -25,18 +31,22 @@ import {
   TaskAbortedError,
   TaskTimeoutError,
 } from '../core/errors.js';
+import { type LongTimer, startTimer } from '../core/long-timer.js';
 import { isTaskRef } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import { connect, redisOptions } from './connection.js';
 import type { ConnectionSpec } from './connection-spec.js';
 import { EventReader, type QueueEvent } from './event-reader.js';
-import { decodeFailure } from './failure-codec.js';
+import { decodeFailure, encodeFailure } from './failure-codec.js';
+import { DEFERRED_FAILURE, MARK_IF_EXISTS } from './job-marks.js';
 import { DEFAULT_KEEP_COMPLETED, DEFAULT_KEEP_FAILED, keepJobs, toJobOptions } from './job-options.js';
 import { cancelChannel, eventsKey, jobKey, validatePrefix, validateQueueName } from './queue-keys.js';
 import { checkPayloadSize, decodeValue, encodeValue, type Json } from './wire-codec.js';
 
 export const DEFAULT_MAX_PAYLOAD = 5 * 1024 * 1024;
 const WANTED_EVENTS = ['completed', 'failed', 'progress', 'removed'];
+/** Ms the caller's deadline waits past a call's timeout for the worker's own verdict. */
+export const CALLER_GRACE_MS = 500;
 
 /** Job data as it sits in Redis. */
 export interface JobData {
@@ -48,6 +58,11 @@ export interface JobData {
   readonly timeout?: number;
   /** W3C traceparent of the caller's span, when tracing is on. */
   readonly traceparent?: string;
+  /**
+   * Crashes of a worker process this job was present at (set by the supervisor that recovered
+   * it): the next worker runs it alone.
+   */
+  readonly crashed?: number;
 }
 
 interface Pending {
@@ -59,6 +74,9 @@ interface Pending {
   settle(value: unknown, error: Error | undefined): void;
   /** On Redis for sure (the add returned), so a missing key means the job is lost. */
   added: boolean;
+  /** The call's timeout, enforced here too once a worker has taken the job. */
+  readonly timeout?: number;
+  deadline?: LongTimer;
 }
 
 export async function createRedisBackend(options: BackendOptions): Promise<Backend> {
@@ -93,6 +111,9 @@ export class RedisBackend implements Backend {
   #sweepTimer: NodeJS.Timeout | undefined;
   #sweeping = false;
   #cancelIds: string[] = [];
+  #cancelTasks: string[] = [];
+  /** Pending calls with a timeout whose deadline has not started (no worker took them yet). */
+  readonly #timed = new Map<string, Pending>();
   #closed = false;
 
   constructor(options: BackendOptions) {
@@ -157,8 +178,14 @@ export class RedisBackend implements Backend {
           onProgress: undefined,
           request,
           added: false,
+          ...(request.timeout !== undefined ? { timeout: request.timeout } : {}),
           settle: (value, error) => {
             this.#byRequest.delete(request);
+            if (pending.timeout !== undefined) {
+              pending.deadline?.clear();
+              this.#timed.delete(id);
+              if (this.#timed.size === 0) this.#reader?.unwant('active');
+            }
             if (error === undefined) resolve({ values: [value] });
             else if (failsWholeRequest(error)) reject(error);
             else resolve({ values: [undefined], errors: new Map([[0, error]]) });
@@ -166,6 +193,10 @@ export class RedisBackend implements Backend {
         };
         this.#byRequest.set(request, pending);
         this.#track(pending);
+        if (pending.timeout !== undefined) {
+          this.#timed.set(id, pending);
+          this.#reader?.want('active');
+        }
         this.#outbox.push({ name: data.task, data, opts: { ...this.#baseJob, jobId: id }, pending });
         if (!this.#flushScheduled) {
           this.#flushScheduled = true;
@@ -207,7 +238,7 @@ export class RedisBackend implements Backend {
     if (pending === undefined) return;
     this.#untrack(pending);
     pending.settle(undefined, reason);
-    this.#cancelRemote(pending.id);
+    this.#cancelRemote(pending.id, pending.task);
   }
 
   async close(): Promise<void> {
@@ -231,6 +262,7 @@ export class RedisBackend implements Backend {
       this.#untrack(pending);
       pending.settle(undefined, reason);
       this.#cancelIds.push(pending.id);
+      this.#cancelTasks.push(pending.task);
     }
     await this.close();
   }
@@ -283,7 +315,7 @@ export class RedisBackend implements Backend {
       cancel: (reason) => {
         if (!this.#untrack(pending)) return;
         pending.settle(undefined, reason);
-        this.#cancelRemote(id);
+        this.#cancelRemote(id, task);
       },
     };
   }
@@ -344,6 +376,17 @@ export class RedisBackend implements Backend {
     const list = this.#pending.get(id);
     if (list === undefined) return;
     switch (event.event) {
+      case 'active': {
+        const timed = this.#timed.get(id);
+        if (timed === undefined || timed.deadline !== undefined || timed.timeout === undefined) return;
+        const timeout = timed.timeout;
+        timed.deadline = startTimer(() => {
+          if (!this.#untrack(timed)) return;
+          timed.settle(undefined, new TaskTimeoutError(timed.task, timeout));
+          this.#cancelRemote(id, timed.task);
+        }, timeout + CALLER_GRACE_MS);
+        return;
+      }
       case 'completed':
         this.#complete(id, list, event.fields.returnvalue, undefined);
         return;
@@ -451,19 +494,31 @@ export class RedisBackend implements Backend {
     });
   }
 
-  #cancelRemote(id: string): void {
+  #cancelRemote(id: string, task: string): void {
     this.#cancelIds.push(id);
+    this.#cancelTasks.push(task);
     if (this.#cancelIds.length === 1) setImmediate(() => void this.#flushCancels());
   }
 
   async #flushCancels(): Promise<void> {
     const ids = this.#cancelIds;
+    const names = this.#cancelTasks;
     this.#cancelIds = [];
+    this.#cancelTasks = [];
     const client = this.#client;
     const queue = this.#queue;
     if (ids.length === 0 || client === undefined || queue === undefined) return;
     try {
       // Running jobs: their workers fire the task's signal. Waiting ones: removed outright.
+      // Both marked first, so that a worker taking one at this very moment fails it unrun.
+      const marked = client.pipeline();
+      ids.forEach((id, i) => {
+        const failure = encodeFailure(
+          new TaskAbortedError(names[i] ?? id, 'the caller cancelled it (or gave up waiting) before it ran'),
+        );
+        marked.eval(MARK_IF_EXISTS, 1, jobKey(this.prefix, this.queueName, id), DEFERRED_FAILURE, failure);
+      });
+      await marked.exec();
       await client.publish(cancelChannel(this.prefix, this.queueName), JSON.stringify(ids));
       await Promise.all(ids.map((id) => queue.remove(id).catch(() => 0)));
     } catch {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
-import { InvalidArgumentError, UnknownTaskError } from '../core/errors.js';
+import { InvalidArgumentError, JobLostError, UnknownTaskError } from '../core/errors.js';
 import { tasks } from '../core/task.js';
 import { Pool } from '../pool/pool.js';
 import { RedisConnectionError } from './errors.js';
@@ -51,7 +51,11 @@ after(async () => {
 
 /** Waits until `check` holds (polling state that changes as Redis and workers act). */
 async function untilTrue(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+  const until = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('the condition never held within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 const pool = (options: Record<string, unknown> = {}) =>
@@ -180,8 +184,17 @@ describe('redis backend: enqueue options and jobs by id', () => {
     assert.ok(!stdout.includes(PASSWORD));
     const retried = await run(process.execPath, [CLI, 'queue', 'retry', job.id, '--queue', queue], { env });
     assert.match(retried.stdout, /waiting to run again/);
-    // Retried, it runs (and fails) once more.
-    await p.job(job.id).wait();
+    // Retried, it runs (and fails) once more: a fourth attempt is written.
+    await untilTrue(async () => (await readFile(file, 'utf8')).trim().split('\n').length === 4);
+    await untilTrue(async () => {
+      const admin2 = await openQueueAdmin({ queue, connection: server.url });
+      try {
+        return (await admin2.failed()).some((f) => f.id === job.id);
+      } finally {
+        await admin2.close();
+      }
+    });
+    await assert.rejects(p.job(job.id).get(), (e: unknown) => (e as { code?: string }).code === 'E_ALWAYS');
     const removed = await run(process.execPath, [CLI, 'queue', 'remove', job.id, '--queue', queue], { env });
     assert.match(removed.stdout, /removed/);
   });
@@ -203,14 +216,17 @@ describe('redis backend: enqueue options and jobs by id', () => {
     assert.equal((await late.job<{ n: number }>('report-2024-01').get()).n, 1);
     assert.equal((await readFile(file, 'utf8')).trim().split('\n').length, 1);
     // An id nobody enqueued is reported at once instead of waited on forever.
-    await assert.rejects(late.job('no-such-job').get(), /no-such-job.*lost|lost/);
+    await assert.rejects(
+      late.job('no-such-job').get(),
+      (e: unknown) => e instanceof JobLostError && e.jobIds.length === 1 && e.jobIds[0] === 'no-such-job',
+    );
   });
 
-  it('delay and priority: a delayed job runs later; higher priority runs first', async () => {
+  it('delay and priority: a delayed job does not start before its delay; higher priority runs first', async () => {
     const q = 'priorities';
     await using p = pool({ queue: q });
     const file = join(dir, 'order.txt');
-    const delayed = await p.enqueue(t.square, [5], { delay: 50 });
+    const delayed = await p.enqueue(t.square, [5], { delay: 1500 });
     const low = await p.enqueue(t.markAndSleep, [file, 3, 1], { priority: 3 });
     const high = await p.enqueue(t.markAndSleep, [file, 1, 1], { priority: 1 });
     const middle = await p.enqueue(t.markAndSleep, [file, 2, 1], { priority: 2 });
@@ -224,6 +240,15 @@ describe('redis backend: enqueue options and jobs by id', () => {
         .split('\n')
         .map((line) => Number(line.split(' ')[0]));
       assert.deepEqual(order, [1, 2, 3]);
+      const raw = new Queue(q, { connection: { host: '127.0.0.1', port: server.port, password: PASSWORD } });
+      try {
+        const record = await raw.getJob(delayed.id);
+        assert.ok(record?.processedOn !== undefined);
+        const waited = (record.processedOn as number) - record.timestamp;
+        assert.ok(waited >= 1500, `the delayed job started ${waited} ms after it was enqueued`);
+      } finally {
+        await raw.close();
+      }
     } finally {
       await serial.close();
     }
@@ -326,9 +351,9 @@ describe('redis backend: where a worker runs its tasks', () => {
         const places = await Promise.all([1, 2, 3, 4].map(() => p.apply(t.whereRuns)));
         for (const place of places) {
           if (backend === 'threads') {
-            assert.equal(place.pid, process.pid);
+            assert.equal(place.pid, local.pid);
             assert.notEqual(place.threadId, 0);
-          } else assert.notEqual(place.pid, process.pid);
+          } else assert.ok(place.pid !== local.pid && place.pid !== process.pid);
         }
         assert.deepEqual(await p.map(t.square, [1, 2, 3]), [1, 4, 9]);
       } finally {

@@ -12,8 +12,9 @@ import { JobLostError } from '../core/errors.js';
 import { tasks } from '../core/task.js';
 import { Pool } from '../pool/pool.js';
 import type * as DistTasks from './fixtures/dist-tasks.js';
+import { openQueueAdmin } from './queue-admin.js';
 import { startRedisServer } from './testing/redis-server.js';
-import { waitForLines, withWorkers } from './testing/worker-process.js';
+import { untilLogged, waitForLines, withWorkers } from './testing/worker-process.js';
 import { startWorker } from './worker.js';
 
 const TASKS = new URL('./fixtures/dist-tasks.js', import.meta.url);
@@ -92,17 +93,25 @@ describe('redis backend reliability: Redis restarts, SIGTERM, scale-out', () => 
       const jobs = [1, 2, 3, 4, 5].map((n) => pool.submit(t.markAndSleep, file, n, 400));
       await waitForLines(file, 5);
       w.child.kill('SIGTERM');
+      await untilLogged(w, /received SIGTERM/);
+      // Submitted while the worker finishes its jobs: it must not take this one.
+      const later = pool.submit(t.whoRuns, 3);
       assert.equal(await w.exited, 0);
       const values = await Promise.all(jobs.map((j) => j.get()));
       assert.deepEqual(
         values.map((v) => v.pid),
-        [w.pid, w.pid, w.pid, w.pid, w.pid],
+        [w.taskPid, w.taskPid, w.taskPid, w.taskPid, w.taskPid],
       );
-      // A job submitted now waits for another worker: nobody took it.
-      const later = pool.submit(t.square, 3);
+      assert.equal(later.ready(), false);
+      const admin = await openQueueAdmin({ queue, connection: server.url });
+      try {
+        assert.equal((await admin.counts()).waiting, 1);
+      } finally {
+        await admin.close();
+      }
       const next = await startWorker({ tasks: [TASKS], queue, connection: server.url });
       try {
-        assert.equal(await later.get(), 9);
+        assert.deepEqual(await later.get(), { n: 3, pid: next.pid });
       } finally {
         await next.close();
       }
@@ -119,7 +128,7 @@ describe('redis backend reliability: Redis restarts, SIGTERM, scale-out', () => 
         Array.from({ length: 60 }, (_, n) => [file, n, 50] as [string, number, number]),
       );
       const pids = new Set(values.map((v) => v.pid));
-      assert.deepEqual([...pids].sort(), workers.map((w) => w.pid).sort());
+      assert.deepEqual([...pids].sort(), workers.map((w) => w.taskPid).sort());
       const text = await readFile(file, 'utf8');
       assert.equal(text.trim().split('\n').length, 60);
     });

@@ -42,8 +42,9 @@ describe('redis backend reliability: workers that die or stop', () => {
         items.map((n) => [file, n, 200] as [string, number, number]),
       );
       // Wait until the first worker holds jobs, then kill it without warning.
-      await waitForLines(file, 1, (line) => line.endsWith(` ${a.pid}`));
-      a.child.kill('SIGKILL');
+      await waitForLines(file, 1, (line) => line.endsWith(` ${a.taskPid}`));
+      // The whole host at once: the worker and the process running its tasks.
+      a.killHost();
       const killedAt = Date.now();
       assert.equal(await a.exited, 'SIGKILL');
       const values = await results;
@@ -56,11 +57,11 @@ describe('redis backend reliability: workers that die or stop', () => {
       // Jobs the killed worker had started were run again, by the survivor.
       const lines = await waitForLines(file, 1);
       const startedOnA = new Set(
-        lines.filter((l) => l.endsWith(` ${a.pid}`)).map((l) => Number(l.split(' ')[0])),
+        lines.filter((l) => l.endsWith(` ${a.taskPid}`)).map((l) => Number(l.split(' ')[0])),
       );
-      const unfinishedOnA = values.filter((v) => startedOnA.has(v.n) && v.pid === b.pid);
+      const unfinishedOnA = values.filter((v) => startedOnA.has(v.n) && v.pid === b.taskPid);
       assert.ok(unfinishedOnA.length > 0, 'the killed worker held jobs that were run again');
-      assert.ok(values.every((v) => v.pid === b.pid || v.pid === a.pid));
+      assert.ok(values.every((v) => v.pid === b.taskPid || v.pid === a.taskPid));
       assert.ok(rerunWithin < 10_000, `jobs of the killed worker took ${rerunWithin} ms to finish elsewhere`);
     });
   });

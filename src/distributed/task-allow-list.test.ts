@@ -1,5 +1,8 @@
 /** The worker's allow-list: only exports of the modules it was started with. */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UnknownTaskError } from '../core/errors.js';
 import { parseTaskSpec, TaskAllowList } from './task-allow-list.js';
@@ -19,24 +22,26 @@ describe('task allow-list', () => {
     assert.equal(list.resolve('other#square').id, 'other#square');
   });
 
-  it('anything else is an unknown task', async () => {
+  it('anything else is an unknown task, named in the error', async () => {
     const list = await TaskAllowList.load([{ module: TASKS }]);
-    for (const id of [
-      'dist-tasks#nope',
-      'dist-tasks#AlwaysFails',
-      'x#square',
-      '#square',
-      'dist-tasks',
-      42,
-      null,
-    ]) {
-      if (id === 'dist-tasks#AlwaysFails') {
-        // A class is exported as a function: it is allowed by name (the module's author exported it).
-        continue;
-      }
+    // The same list does resolve what it holds, so the refusals below are not a list refusing all.
+    assert.equal(list.resolve('dist-tasks#square').name, 'square');
+    // A class is exported as a function: it is allowed by name (the module's author exported it).
+    assert.equal(list.resolve('dist-tasks#AlwaysFails').name, 'AlwaysFails');
+    for (const [id, shown] of [
+      ['dist-tasks#nope', '"dist-tasks#nope"'],
+      ['x#square', '"x#square"'],
+      ['#square', '"#square"'],
+      ['dist-tasks', '"dist-tasks"'],
+      ['dist-tasks#constructor', '"dist-tasks#constructor"'],
+      [42, '"42"'],
+      [null, '"null"'],
+    ] as const) {
       assert.throws(
         () => list.resolve(id),
-        (e: unknown) => e instanceof UnknownTaskError && /unknown task/.test(e.message),
+        (e: unknown) =>
+          e instanceof UnknownTaskError &&
+          e.message.startsWith(`unknown task ${shown}: this worker runs only the exports of dist-tasks`),
       );
     }
   });
@@ -44,13 +49,24 @@ describe('task allow-list', () => {
   it('a worker without modules, or two modules under one id, does not start', async () => {
     await assert.rejects(TaskAllowList.load([]), /at least one task module/);
     const other = new URL('./fixtures/side-effect.js', import.meta.url);
-    process.env.TASKMILL_SIDE_EFFECT_MARKER = '';
-    await assert.rejects(
-      TaskAllowList.load([
-        { id: 'same', module: TASKS },
-        { id: 'same', module: other },
-      ]),
-      /share the id "same"/,
-    );
+    const dir = await mkdtemp(join(tmpdir(), 'taskmill-allow-'));
+    const marker = join(dir, 'loaded');
+    process.env.TASKMILL_SIDE_EFFECT_MARKER = marker;
+    try {
+      await assert.rejects(
+        TaskAllowList.load([
+          { id: 'same', module: TASKS },
+          { id: 'same', module: other },
+        ]),
+        (e: unknown) =>
+          e instanceof UnknownTaskError &&
+          /two task modules share the id "same" \(.*dist-tasks\.js and .*side-effect\.js\)/.test(e.message),
+      );
+      // The clash is found before the second module is imported: its code never ran.
+      await assert.rejects(stat(marker), { code: 'ENOENT' });
+    } finally {
+      process.env.TASKMILL_SIDE_EFFECT_MARKER = '';
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,7 +34,9 @@ describe('wire codec', () => {
     assert.equal(back[4], 10n ** 30n);
     assert.deepEqual(back[5], new Date(0));
     assert.deepEqual(back[6], new Map([[{ k: 1 }, new Set([1n])]]));
+    assert.ok(Object.is(back[7], -0), `-0 came back as ${String(back[7])}`);
     assert.equal(back[8], Number.NEGATIVE_INFINITY);
+    assert.ok(Object.is(roundTrip(0), 0));
   });
 
   it('refuses functions, symbols, class instances and cycles, naming where', () => {

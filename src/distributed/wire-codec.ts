@@ -2,7 +2,7 @@
  * How arguments and results travel through Redis: as data, never as code. Values become a
  * JSON-safe tree; what JSON cannot say is tagged (`{ $tm: kind, v }`): binary (Buffer,
  * Uint8Array and the other typed arrays, ArrayBuffer) as base64, undefined, BigInt, Date, Map,
- * Set, NaN/Infinity, and plain objects that happen to own a `$tm` key. Functions, symbols,
+ * Set, NaN/Infinity/-0, and plain objects that happen to own a `$tm` key. Functions, symbols,
  * class instances other than those above, and cycles are refused with a clear error.
  * Decoding builds only plain data: nothing is evaluated, no constructor is looked up by name.
  */
@@ -40,7 +40,9 @@ function encode(value: unknown, path: string, depth: number, seen: Set<object>):
     case 'boolean':
       return value;
     case 'number':
-      return Number.isFinite(value) ? value : { [TAG]: 'num', v: String(value) };
+      // JSON has no -0 (it writes 0): tagged, like NaN and the infinities.
+      if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+      return { [TAG]: 'num', v: Object.is(value, -0) ? '-0' : String(value) };
     case 'undefined':
       return { [TAG]: 'undef' };
     case 'bigint':

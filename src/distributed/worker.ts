@@ -1,37 +1,30 @@
 /**
- * `taskmill worker` as a function: takes jobs from a queue and runs them on a local taskmill
- * Pool (async by default; threads or processes for CPU-bound tasks), but only tasks from the
- * modules it was started with. Payloads are decoded as data with a size limit; results and
+ * `taskmill worker` as a function: takes jobs from a queue and runs them, but only tasks from
+ * the modules it was started with. Payloads are decoded as data with a size limit; results and
  * errors go back through BullMQ; progress goes out as BullMQ progress events.
+ *
+ * By default (`isolation: 'process'`) this process only supervises: the BullMQ worker and the
+ * tasks run in a child process (local-worker.ts), so a task that kills its process
+ * (`process.exit`, an uncaught error, a native crash, a loop that blocks the event loop) kills
+ * only that child. The supervisor finds the jobs the child held, hands them back at once, works
+ * out which job crashed it, fails that job with WorkerCrashedError after `maxCrashes` crashes,
+ * and starts a new child (supervisor.ts, crash-recovery.ts). `isolation: 'none'` runs the
+ * worker in this very process, as BullMQ does.
  *
  * Reliability: locks are short (5 s) and renewed every 2.5 s while a task runs (the heartbeat),
  * and every worker checks for stalled jobs every 2 s, so the jobs of a worker killed with
  * `kill -9` run again elsewhere within ~7 s, while a long task on a live worker is never taken
- * from it. Delivery is at least once: tasks should be idempotent. A synchronous task that
- * blocks the event loop blocks the heartbeat too: run CPU-bound tasks with backend 'threads'.
+ * from it. Delivery is at least once: tasks should be idempotent.
  *
  * `close()` stops taking jobs and waits for those in flight; after `graceMs` it stops them and
  * hands them back to the queue (another worker runs them).
  */
-import { hostname } from 'node:os';
-import { type Job as BullJob, UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { InvalidArgumentError, TaskAbortedError, UnknownTaskError } from '../core/errors.js';
-import type { Job } from '../core/job.js';
-import type { TaskRef } from '../core/task.js';
-import { type MetricsServer, serveMetrics } from '../observe/metrics-server.js';
-import { poolFamilies, renderPrometheus } from '../observe/prometheus-text.js';
-import { startWorkerSpan } from '../observe/tracing.js';
-import { WorkerWatch } from '../observe/worker-watch.js';
-import { Pool } from '../pool/pool.js';
-import { connect, describeConnection, redisOptions } from './connection.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import type { ConnectionSpec } from './connection-spec.js';
-import { PayloadTooLargeError } from './errors.js';
-import { encodeFailure } from './failure-codec.js';
-import { cancelChannel, validatePrefix, validateQueueName } from './queue-keys.js';
-import { DEFAULT_MAX_PAYLOAD, type JobData } from './redis-backend.js';
-import { TaskAllowList, type TaskModuleSpec } from './task-allow-list.js';
-import { checkPayloadSize, decodeValue, encodeValue, type Json } from './wire-codec.js';
+import { validatePrefix, validateQueueName } from './queue-keys.js';
+import { DEFAULT_MAX_PAYLOAD } from './redis-backend.js';
+import type { TaskModuleSpec } from './task-allow-list.js';
 
 export interface WorkerOptions {
   /** Task modules this worker runs (paths, file URLs, or `{ id, module }`); nothing else runs. */
@@ -51,6 +44,13 @@ export interface WorkerOptions {
   /** A task (`moduleId#name`, from the allowed modules) run once per local worker; its result is workerContext(). */
   readonly initializer?: string;
   readonly initializerArgs?: readonly unknown[];
+  /**
+   * 'process' (default): the worker runs in a supervised child process, which a crashing task
+   * takes down alone; 'none': in this process (a crashing task ends this process).
+   */
+  readonly isolation?: 'process' | 'none';
+  /** Crashes of its worker process a job may cause, running alone, before it fails with WorkerCrashedError. Default 2. */
+  readonly maxCrashes?: number;
   /** Ms a job's lock lasts without renewal; renewed every half of it while the task runs. Default 5,000. */
   readonly lockDuration?: number;
   /** Ms between checks for stalled jobs (locks that expired: their worker died). Default 2,000. */
@@ -79,6 +79,11 @@ export interface RedisWorker {
   /** `host:pid:n`, also the BullMQ worker name. */
   readonly id: string;
   readonly queue: string;
+  /**
+   * The process running the tasks: this one with `isolation: 'none'`, else the supervised child
+   * (a new one after a crash; undefined while none runs).
+   */
+  readonly pid: number | undefined;
   /** Jobs finished by this worker (either way). */
   readonly processed: number;
   /** Stops taking jobs, finishes (or after graceMs hands back) those in flight, releases everything. */
@@ -91,243 +96,145 @@ export interface RedisWorker {
   readonly metricsUrl: string | undefined;
 }
 
+const WORKER_KEYS: readonly (keyof WorkerOptions)[] = [
+  'tasks',
+  'queue',
+  'connection',
+  'prefix',
+  'concurrency',
+  'backend',
+  'workers',
+  'initializer',
+  'initializerArgs',
+  'isolation',
+  'maxCrashes',
+  'lockDuration',
+  'stalledInterval',
+  'maxStalledCount',
+  'limiter',
+  'maxPayloadBytes',
+  'graceMs',
+  'connectTimeout',
+  'log',
+  'heartbeatInterval',
+  'metricsPort',
+  'metricsHost',
+];
+
+/** Options with every default filled in and every value checked. */
+export interface ResolvedWorkerOptions {
+  readonly tasks: readonly (string | TaskModuleSpec)[];
+  readonly queue: string;
+  readonly connection: ConnectionSpec | undefined;
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly backend: 'async' | 'threads' | 'processes';
+  readonly workers: number | undefined;
+  readonly initializer: string | undefined;
+  readonly initializerArgs: readonly unknown[];
+  readonly maxCrashes: number;
+  readonly lockDuration: number;
+  readonly stalledInterval: number;
+  readonly maxStalledCount: number;
+  readonly limiter: { readonly max: number; readonly duration: number } | undefined;
+  readonly maxPayloadBytes: number;
+  readonly graceMs: number;
+  readonly connectTimeout: number;
+  readonly heartbeatInterval: number | undefined;
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string | undefined;
+}
+
 let workerCount = 0;
 
+/** A name for a new worker of this process: `host:pid:n`. */
+export function nextWorkerNumber(): number {
+  return ++workerCount;
+}
+
 export async function startWorker(options: WorkerOptions): Promise<RedisWorker> {
+  const resolved = resolveWorkerOptions(options);
+  const log = options.log ?? (() => {});
+  if ((options.isolation ?? 'process') === 'none') {
+    const { runWorkerHere } = await import('./local-worker.js');
+    return runWorkerHere(resolved, log);
+  }
+  const { superviseWorker } = await import('./supervisor.js');
+  return superviseWorker(resolved, log);
+}
+
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   if (options === null || typeof options !== 'object')
-    throw new InvalidArgumentError('startWorker takes an options object');
-  const queueName = validateQueueName(options.queue ?? 'taskmill');
-  const prefix = validatePrefix(options.prefix);
-  const concurrency = whole('concurrency', options.concurrency, 50);
-  const lockDuration = whole('lockDuration', options.lockDuration, 5000);
-  const stalledInterval = whole('stalledInterval', options.stalledInterval, 2000);
-  const maxStalledCount = whole('maxStalledCount', options.maxStalledCount, 3);
-  const maxPayload = whole('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD);
-  const graceMs = whole('graceMs', options.graceMs, 30_000, 0);
+    throw new InvalidArgumentError(
+      'startWorker takes an options object, e.g. { tasks: ["./dist/tasks.js"] }',
+    );
+  assertKnownKeys(options, WORKER_KEYS, 'worker options');
+  if (!Array.isArray(options.tasks)) {
+    throw new InvalidArgumentError(
+      'worker options need tasks: the task modules this worker runs, e.g. { tasks: ["./dist/tasks.js"] }',
+    );
+  }
   const backend = options.backend ?? 'async';
   if (!['async', 'threads', 'processes'].includes(backend)) {
     throw new InvalidArgumentError(
       `worker backend must be async, threads or processes, got ${String(backend)}`,
     );
   }
-  const log = options.log ?? (() => {});
-  const allowList = await TaskAllowList.load(
-    options.tasks.map((spec) => (spec instanceof URL ? { module: spec } : spec)),
-  );
-  const initializer = options.initializer !== undefined ? allowList.resolve(options.initializer) : undefined;
-  const redis = redisOptions(options.connection);
-  const id = `${hostname()}:${process.pid}:${++workerCount}`;
-  const client = await connect(redis, `worker:${queueName}`, options.connectTimeout ?? 10_000);
-  const subscriber: Redis = client.duplicate();
-  subscriber.on('error', () => {});
-  const watch = new WorkerWatch({
-    client,
-    prefix,
-    queue: queueName,
-    id,
-    concurrency,
-    backend,
-    ...(options.heartbeatInterval !== undefined
-      ? { interval: whole('heartbeatInterval', options.heartbeatInterval, 2000) }
-      : {}),
-  });
-
-  const pool = new Pool({
-    backend,
-    concurrency,
-    metrics: { name: id },
-    ...(options.workers !== undefined ? { workers: options.workers } : {}),
-    ...(initializer !== undefined ? { initializer, initializerArgs: options.initializerArgs ?? [] } : {}),
-  });
-  /** Jobs running now, by id: their local job (to cancel) and whether they are being handed back. */
-  const running = new Map<string, { job: Job<unknown> | undefined; handBack: boolean }>();
-  let processed = 0;
-
-  // Two parameters, not three: BullMQ then makes no AbortController per job (cancelling goes
-  // through our own channel and the local pool).
-  const processor = async (job: BullJob, token?: string): Promise<Json> => {
-    const jobId = job.id ?? '';
-    const entry: { job: Job<unknown> | undefined; handBack: boolean } = { job: undefined, handBack: false };
-    running.set(jobId, entry);
-    watch.begin(jobId, job.name, job.attemptsMade);
-    let span: ReturnType<typeof startWorkerSpan>;
-    try {
-      const { ref, args, timeout } = readJob(job, allowList, maxPayload);
-      span = startWorkerSpan((job.data as Partial<JobData> | null)?.traceparent, ref.id, id);
-      const call = timeout !== undefined ? ref.with({ timeout }) : ref;
-      const submitted =
-        span !== undefined ? span.run(() => pool.submit(call, ...args)) : pool.submit(call, ...args);
-      entry.job = submitted;
-      submitted.onProgress((update) => {
-        job.updateProgress(encodeValue(update, 'progress') as object).catch(() => {});
-      });
-      const value = await submitted.get();
-      const encoded = encodeValue(value, `the result of ${ref.id}`);
-      checkPayloadSize(encoded, maxPayload, `the result of ${ref.id}`);
-      watch.end(jobId, 'completed');
-      span?.end();
-      return encoded;
-    } catch (error) {
-      span?.end(error);
-      watch.end(jobId, entry.handBack ? 'handed back' : 'failed', describeError(error));
-      if (entry.handBack) {
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
-      throw toBullError(error);
-    } finally {
-      processed++;
-      running.delete(jobId);
-    }
-  };
-
-  const worker = new Worker(queueName, processor, {
-    connection: client,
-    prefix,
-    name: id,
-    concurrency,
-    lockDuration,
-    stalledInterval,
-    maxStalledCount,
-    ...(options.limiter !== undefined ? { limiter: checkLimiter(options.limiter) } : {}),
-    autorun: false,
-  });
-  worker.on('stalled', () => watch.stalled());
-  worker.on('error', (error) => log(`worker ${id}: ${redactMessage(error, redis.password)}`));
-  /** Frees everything when the start fails half-way. */
-  let metricsServer: MetricsServer | undefined;
-  const renderMetrics = () => renderPrometheus([...watch.families(), ...poolFamilies([pool.metrics()])]);
-  const release = async () => {
-    await metricsServer?.close();
-    await watch.stop();
-    await worker.close(true).catch(() => {});
-    await pool.terminate().catch(() => {});
-    subscriber.disconnect();
-    client.disconnect();
-  };
-
-  try {
-    await subscriber.subscribe(cancelChannel(prefix, queueName));
-  } catch (error) {
-    await release();
-    throw error;
+  const isolation = options.isolation ?? 'process';
+  if (isolation !== 'process' && isolation !== 'none') {
+    throw new InvalidArgumentError(`isolation must be 'process' or 'none', got ${String(isolation)}`);
   }
-  subscriber.on('message', (_channel: string, message: string) => {
-    let ids: unknown;
-    try {
-      ids = JSON.parse(message);
-    } catch {
-      return;
-    }
-    if (!Array.isArray(ids)) return;
-    for (const jobId of ids) {
-      if (typeof jobId !== 'string') continue;
-      running.get(jobId)?.job?.cancel('cancelled by the caller');
-    }
-  });
-
-  const handBackAll = () => {
-    for (const entry of running.values()) {
-      entry.handBack = true;
-      entry.job?.cancel('the worker is stopping: the job goes back to the queue');
-    }
-  };
-
-  const runLoop = worker
-    .run()
-    .catch((error: unknown) => log(`worker ${id} stopped: ${redactMessage(error, redis.password)}`));
-  try {
-    await worker.waitUntilReady();
-    await watch.start();
-    if (options.metricsPort !== undefined) {
-      metricsServer = await serveMetrics({
-        port: whole('metricsPort', options.metricsPort, 0, 0),
-        ...(options.metricsHost !== undefined ? { host: options.metricsHost } : {}),
-        render: renderMetrics,
-      });
-      log(`worker ${id}: metrics at ${metricsServer.url}`);
-    }
-  } catch (error) {
-    await release();
-    throw error;
+  if (options.initializer !== undefined && typeof options.initializer !== 'string') {
+    throw new InvalidArgumentError('initializer must be a task id string, e.g. "tasks#setup"');
   }
-  log(
-    `taskmill worker ${id} on ${describeConnection(redis)} queue ${queueName}: concurrency ${concurrency}, backend ${backend}, tasks ${allowList.describe()}`,
-  );
-
-  let closing: Promise<void> | undefined;
+  if (options.initializerArgs !== undefined && !Array.isArray(options.initializerArgs)) {
+    throw new InvalidArgumentError('initializerArgs must be an array of arguments');
+  }
+  if (options.log !== undefined && typeof options.log !== 'function') {
+    throw new InvalidArgumentError('log must be a function that takes one line');
+  }
   return {
-    id,
-    queue: queueName,
-    get processed() {
-      return processed;
-    },
-    handBack: handBackAll,
-    metrics: renderMetrics,
-    get metricsUrl() {
-      return metricsServer?.url;
-    },
-    close() {
-      closing ??= (async () => {
-        log(`worker ${id}: stopping; ${running.size} job(s) in flight`);
-        const finished = worker.close();
-        let timer: NodeJS.Timeout | undefined;
-        if (graceMs > 0 || running.size > 0) {
-          await Promise.race([
-            finished,
-            new Promise<void>((resolve) => {
-              timer = setTimeout(() => {
-                handBackAll();
-                resolve();
-              }, graceMs);
-            }),
-          ]);
-        }
-        if (timer !== undefined) clearTimeout(timer);
-        await finished.catch(() => {});
-        await runLoop;
-        await metricsServer?.close();
-        await watch.stop();
-        await pool.terminate().catch(() => {});
-        await subscriber.quit().catch(() => subscriber.disconnect());
-        await client.quit().catch(() => client.disconnect());
-        log(`worker ${id}: stopped after ${processed} job(s)`);
-      })();
-      return closing;
-    },
+    tasks: options.tasks.map((spec) =>
+      spec instanceof URL ? spec.href : typeof spec === 'string' ? spec : moduleSpec(spec),
+    ),
+    queue: validateQueueName(options.queue ?? 'taskmill'),
+    connection: options.connection,
+    prefix: validatePrefix(options.prefix),
+    concurrency: whole('concurrency', options.concurrency, 50),
+    backend,
+    workers: options.workers === undefined ? undefined : whole('workers', options.workers, 1),
+    initializer: options.initializer,
+    initializerArgs: options.initializerArgs ?? [],
+    maxCrashes: whole('maxCrashes', options.maxCrashes, 2),
+    lockDuration: whole('lockDuration', options.lockDuration, 5000),
+    stalledInterval: whole('stalledInterval', options.stalledInterval, 2000),
+    maxStalledCount: whole('maxStalledCount', options.maxStalledCount, 3),
+    limiter: options.limiter === undefined ? undefined : checkLimiter(options.limiter),
+    maxPayloadBytes: whole('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD),
+    graceMs: whole('graceMs', options.graceMs, 30_000, 0),
+    connectTimeout: whole('connectTimeout', options.connectTimeout, 10_000),
+    heartbeatInterval:
+      options.heartbeatInterval === undefined
+        ? undefined
+        : whole('heartbeatInterval', options.heartbeatInterval, 2000),
+    metricsPort:
+      options.metricsPort === undefined ? undefined : whole('metricsPort', options.metricsPort, 0, 0),
+    metricsHost: options.metricsHost,
   };
 }
 
-function readJob(
-  job: BullJob,
-  allowList: TaskAllowList,
-  maxPayload: number,
-): { ref: TaskRef; args: unknown[]; timeout: number | undefined } {
-  const data = job.data as Partial<JobData> | null;
-  if (data === null || typeof data !== 'object')
-    throw new UnknownTaskError(`unknown task: job ${job.id} carries no task`);
-  const ref = allowList.resolve(data.task);
-  const encoded = (data.args ?? []) as Json;
-  checkPayloadSize(encoded, maxPayload, `the arguments of ${ref.id}`);
-  const args = decodeValue(encoded);
-  if (!Array.isArray(args)) throw new InvalidArgumentError(`job ${job.id}: args must be an argument list`);
-  const timeout = typeof data.timeout === 'number' && data.timeout > 0 ? data.timeout : undefined;
-  return { ref, args, timeout };
-}
-
-/** Errors that no retry can fix end the job at once; others follow the job's attempts. */
-function toBullError(error: unknown): Error {
-  const permanent =
-    error instanceof UnknownTaskError ||
-    error instanceof PayloadTooLargeError ||
-    error instanceof TaskAbortedError ||
-    error instanceof InvalidArgumentError;
-  const out = permanent ? new UnrecoverableError(encodeFailure(error)) : new Error(encodeFailure(error));
-  if (error instanceof Error && error.stack !== undefined) out.stack = error.stack;
-  return out;
+function moduleSpec(spec: TaskModuleSpec): TaskModuleSpec {
+  if (spec === null || typeof spec !== 'object') {
+    throw new InvalidArgumentError('each task module is a path, a file URL, or { id, module }');
+  }
+  assertKnownKeys(spec, ['id', 'module'], 'a task module spec');
+  const module = spec.module instanceof URL ? spec.module.href : spec.module;
+  return spec.id === undefined ? { module } : { id: spec.id, module };
 }
 
 function checkLimiter(limiter: { max: number; duration: number }): { max: number; duration: number } {
+  if (limiter !== null && typeof limiter === 'object')
+    assertKnownKeys(limiter, ['max', 'duration'], 'limiter');
   if (!(Number.isInteger(limiter?.max) && limiter.max >= 1 && limiter.duration > 0)) {
     throw new InvalidArgumentError(
       'limiter must be { max: jobs >= 1, duration: ms > 0 }, e.g. --rate 100/1000',
@@ -342,14 +249,8 @@ function whole(name: string, value: unknown, fallback: number, min = 1): number 
   throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}, got ${String(value)}`);
 }
 
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  const name = error.constructor?.name || error.name;
-  return `${name}${code !== undefined ? ` [${String(code)}]` : ''}: ${error.message}`;
-}
-
-function redactMessage(error: unknown, password: string | undefined): string {
+/** A message with any credentials removed (URLs' passwords, and the password itself). */
+export function redactMessage(error: unknown, password: string | undefined): string {
   let text = error instanceof Error ? error.message : String(error);
   text = text.replace(/(rediss?:\/\/[^:@/\s]*):[^@/\s]*@/g, '$1:***@');
   if (password) text = text.split(password).join('***');

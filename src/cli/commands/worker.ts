@@ -28,6 +28,20 @@ export function register(program: Command): void {
         .default('async'),
     )
     .option('--workers <n>', 'threads or processes of the local pool', parseWhole('workers'))
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        'process: run the worker in a supervised child process that a crashing task takes down alone; none: in this process',
+      )
+        .choices(['process', 'none'])
+        .default('process'),
+    )
+    .option(
+      '--max-crashes <n>',
+      'times a job may crash its worker process, running alone, before it fails with WorkerCrashedError',
+      parseWhole('max-crashes'),
+      2,
+    )
     .option(
       '--initializer <task>',
       'a task (moduleId#name) run once per local worker; its result is workerContext()',
@@ -88,6 +102,8 @@ export function register(program: Command): void {
         ...(flags.prefix !== undefined ? { prefix: flags.prefix as string } : {}),
         concurrency: flags.concurrency as number,
         backend: flags.backend as 'async' | 'threads' | 'processes',
+        isolation: flags.isolation as 'process' | 'none',
+        maxCrashes: flags.maxCrashes as number,
         ...(flags.workers !== undefined ? { workers: flags.workers as number } : {}),
         ...(flags.initializer !== undefined
           ? { initializer: flags.initializer as string, initializerArgs }

@@ -8,12 +8,17 @@ import { readFile } from 'node:fs/promises';
 import type { WorkerOptions } from '../worker.js';
 
 export interface WorkerProcess {
+  /** The worker's own process (the supervisor, unless isolation is 'none'). */
   readonly pid: number;
+  /** The process that runs the tasks (the supervised child; the worker itself with isolation 'none'). */
+  readonly taskPid: number;
   readonly child: ChildProcess;
   /** Resolves with the exit code (or the signal's name). */
   readonly exited: Promise<number | string>;
   /** What the worker wrote on stderr (its log). */
   log(): string;
+  /** Kills the worker and every process it started at once (SIGKILL to its process group), as a host that dies. */
+  killHost(): void;
   stop(): Promise<void>;
 }
 
@@ -24,6 +29,8 @@ export async function spawnWorkerProcess(
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [MAIN.pathname, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that killHost() takes its children down with it.
+    detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -32,28 +39,47 @@ export async function spawnWorkerProcess(
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1));
   });
-  await new Promise<void>((resolve, reject) => {
+  const taskPid = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('ready ')) resolve();
+      const ready = /ready (\d+)\n/.exec(out);
+      if (ready !== null) resolve(Number(ready[1]));
     });
     exited.then((code) => reject(new Error(`worker exited with ${code} before it was ready: ${stderr}`)));
   });
   return {
     pid: child.pid as number,
+    taskPid,
     child,
     exited,
     log: () => stderr,
+    killHost() {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      // Whatever it left behind (a supervised child that outlived it) goes too.
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // Nothing left.
+      }
     },
   };
 }
+
+/** Polling helpers give up after this long, so that a hang fails the test instead of stalling it. */
+export const POLL_DEADLINE_MS = 60_000;
 
 /** Waits until `file` holds at least `count` lines that pass `keep` (checked every 20 ms). */
 export async function waitForLines(
@@ -61,10 +87,24 @@ export async function waitForLines(
   count: number,
   keep: (line: string) => boolean = () => true,
 ): Promise<string[]> {
+  const until = Date.now() + POLL_DEADLINE_MS;
   for (;;) {
     const text = await readFile(file, 'utf8').catch(() => '');
     const lines = text.split('\n').filter((line) => line !== '' && keep(line));
     if (lines.length >= count) return lines;
+    if (Date.now() > until)
+      throw new Error(
+        `${file} held ${lines.length} matching line(s), not ${count}, after ${POLL_DEADLINE_MS} ms`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Waits until the worker's log matches `pattern`. */
+export async function untilLogged(worker: WorkerProcess, pattern: RegExp): Promise<void> {
+  const until = Date.now() + POLL_DEADLINE_MS;
+  while (!pattern.test(worker.log())) {
+    if (Date.now() > until) throw new Error(`the worker never logged ${pattern}: ${worker.log()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
