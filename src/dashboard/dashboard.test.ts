@@ -261,7 +261,8 @@ describe('dashboard in Chromium', { timeout: 120_000 }, () => {
       undefined,
       WAIT,
     );
-    victim.child.kill('SIGKILL');
+    // The whole host at once (the worker and the process running its tasks).
+    victim.killHost();
     await victim.exited;
     await page.waitForFunction(
       (pid) =>

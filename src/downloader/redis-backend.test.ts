@@ -25,6 +25,8 @@ describe('download on the redis backend', () => {
       queue: 'downloads',
       connection: redis.plainUrl,
       concurrency: 8,
+      // In this process: a test below sets TASKMILL_DOWNLOAD_ROOT while the worker runs.
+      isolation: 'none',
     });
   });
   after(async () => {

@@ -116,7 +116,13 @@ describe('traces cross machines through Redis', { timeout: 60_000 }, () => {
   let worker: RedisWorker;
   before(async () => {
     server = await startRedisServer();
-    worker = await startWorker({ tasks: [MODULE], queue: 'traced', connection: server.url });
+    // In this process, where the test's tracer provider collects the worker's spans.
+    worker = await startWorker({
+      tasks: [MODULE],
+      queue: 'traced',
+      connection: server.url,
+      isolation: 'none',
+    });
   });
   after(async () => {
     await worker?.close();
