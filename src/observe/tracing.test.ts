@@ -129,6 +129,33 @@ describe('traces cross machines through Redis', { timeout: 60_000 }, () => {
     await server?.stop();
   });
 
+  it('enqueue() is traced too: its job carries the caller span’s context', async () => {
+    const pool = new Pool({ backend: 'redis', connection: server.url, queue: 'traced', metrics: true });
+    try {
+      let jobId = '';
+      const root = await underRoot(async () => {
+        const job = await pool.enqueue(t.tracedWork, [4], { attempts: 2 });
+        jobId = job.id;
+        assert.equal(await job.get(), 8);
+      });
+      const spans = traced.finishedSpans();
+      const caller = spans.find(
+        (s) => s.name === 'taskmill traced-tasks#tracedWork' && s.traceId === root.traceId,
+      );
+      const worker = spans.find(
+        (s) => s.name === 'taskmill run traced-tasks#tracedWork' && s.traceId === root.traceId,
+      );
+      assert.equal(caller?.parentSpanId, root.spanId);
+      assert.equal(worker?.parentSpanId, caller?.spanId);
+      assert.ok(jobId !== '');
+      const counted = pool.metrics().tasks.find((x) => x.task === 'traced-tasks#tracedWork');
+      assert.equal(counted?.submitted, 1);
+      assert.equal(counted?.completed, 1);
+    } finally {
+      await pool.terminate();
+    }
+  });
+
   it('the job carries the traceparent; the worker span is the caller span’s child', async () => {
     const pool = new Pool({ backend: 'redis', connection: server.url, queue: 'traced' });
     try {

@@ -13,7 +13,14 @@
  *   is terminated and those calls reject, instead of the process exiting silently.
  */
 import { EventEmitter } from 'node:events';
-import type { Backend, BackendName, EnqueueOptions, ExecRequest, LocalFunction } from '../core/backend.js';
+import type {
+  Backend,
+  BackendName,
+  EnqueueOptions,
+  ExecRequest,
+  LocalFunction,
+  RemoteJob,
+} from '../core/backend.js';
 import { InvalidArgumentError, PoolClosedError, QueueFullError } from '../core/errors.js';
 import { Job } from '../core/job.js';
 import { describeTask, isTaskRef, type Task, type TaskRef } from '../core/task.js';
@@ -267,7 +274,23 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
         ...(timeout !== undefined ? { timeout } : {}),
         onProgress: (_index, update) => job?._progress(update),
       };
-      const remote = await impl.enqueue(request, options);
+      // Observers (metrics, tracing) see the job from enqueue to its result (not when it starts).
+      const observer = this.#queue.observer;
+      const observed = { request, observed: undefined as unknown };
+      observer?.submitted(observed);
+      let remote: RemoteJob;
+      try {
+        remote = await impl.enqueue(observed.request, options);
+      } catch (error) {
+        observer?.settled(observed, undefined, error);
+        throw error;
+      }
+      if (observer !== undefined) {
+        remote.result.then(
+          (value) => observer.settled(observed, { values: [value] }, undefined),
+          (error: unknown) => observer.settled(observed, undefined, error),
+        );
+      }
       job = new Job<R>(remote.id, taskName);
       adoptRemote(job as Job<unknown>, remote);
       return job;
