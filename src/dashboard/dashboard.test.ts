@@ -310,11 +310,48 @@ describe('dashboard in Chromium', { timeout: 120_000 }, () => {
       request.end();
     });
     assert.equal(rebinding, 421);
+    // A queue's own keys are not jobs: they can be neither shown nor removed.
+    for (const id of ['meta', 'wait', 'x:y']) {
+      const shown = await fetch(`${dashboard.url}api/queues/${QUEUE}/jobs/${encodeURIComponent(id)}`);
+      assert.equal(shown.status, 400, id);
+      const removed = await fetch(
+        `${dashboard.url}api/queues/${QUEUE}/jobs/${encodeURIComponent(id)}/remove`,
+        {
+          method: 'POST',
+          headers: { 'x-taskmill-token': dashboard.token },
+        },
+      );
+      assert.equal(removed.status, 400, id);
+    }
     assert.equal((await dashboard.state()).queues.find((q) => q.name === QUEUE)?.paused, false);
     await page.click(`#queues tr[data-key="${QUEUE}"] button[data-action="pause"]`);
     await waitForText(page, `#queues tr[data-key="${QUEUE}"] td.q-state`, 'paused');
     await page.click(`#queues tr[data-key="${QUEUE}"] button[data-action="resume"]`);
     await waitForText(page, `#queues tr[data-key="${QUEUE}"] td.q-state`, 'running');
+    await page.close();
+  });
+
+  it('removes a job from its page, and cleans a state from the overview', async () => {
+    const done = await pool.enqueue(t.square, [12]);
+    assert.equal(await done.get(), 144);
+    const page = await open(`#/job/${QUEUE}/${encodeURIComponent(done.id)}`);
+    await waitForText(page, '#job-state', 'completed');
+    await page.click('#job-remove');
+    await waitForText(page, '#job', /no job/);
+    const gone = await fetch(`${dashboard.url}api/queues/${QUEUE}/jobs/${encodeURIComponent(done.id)}`);
+    assert.equal(gone.status, 404);
+
+    const failing = await pool.enqueue(t.failsOnce, [join(dir, 'clean-me')]);
+    await assert.rejects(failing.get());
+    await page.goto(`${dashboard.url}#/`);
+    await page.waitForSelector('#live.on', WAIT);
+    await waitForText(page, `#queues tr[data-key="${QUEUE}"] td.q-failed`, /^[1-9]/);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click(`#queues tr[data-key="${QUEUE}"] button[data-action="clean-failed"]`);
+    await waitForText(page, `#queues tr[data-key="${QUEUE}"] td.q-failed`, /^0$/);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click(`#queues tr[data-key="${QUEUE}"] button[data-action="clean-completed"]`);
+    await waitForText(page, `#queues tr[data-key="${QUEUE}"] td.q-completed`, /^0$/);
     await page.close();
   });
 

@@ -17,6 +17,38 @@ export type JobState = (typeof JOB_STATES)[number];
 export type { JobHash, JobRow, QueueCounts, WorkerInfo } from './redis-rows.js';
 
 const PREVIEW = 160;
+/** Job ids BullMQ could have made or been given: no ':' (it would reach other keys of the queue). */
+const JOB_ID = /^[^:\s]{1,200}$/;
+/** Names of the queue's own keys, which no job id may take. */
+const RESERVED = new Set([
+  'wait',
+  'waiting',
+  'active',
+  'paused',
+  'completed',
+  'failed',
+  'delayed',
+  'prioritized',
+  'meta',
+  'events',
+  'id',
+  'stalled',
+  'stalled-check',
+  'limiter',
+  'marker',
+  'pc',
+  'repeat',
+  'de',
+  'metrics',
+  'taskmill',
+]);
+
+export function checkJobId(id: string): string {
+  if (!JOB_ID.test(id) || RESERVED.has(id)) {
+    throw new InvalidArgumentError(`${JSON.stringify(id.slice(0, 50))} is not a job id`);
+  }
+  return id;
+}
 /** Jobs looked at when a list is filtered by task name (the newest of the state). */
 export const SEARCH_WINDOW = 2000;
 const WORKERS_LISTED = 200;
@@ -175,7 +207,7 @@ export class RedisReader {
       const ids = await queue.getRanges([...types], page * size, page * size + size - 1, false);
       return { rows: await this.rows(name, ids.slice(0, size)), total };
     }
-    const exact = await this.rows(name, [search]);
+    const exact = JOB_ID.test(search) && !RESERVED.has(search) ? await this.rows(name, [search]) : [];
     if (exact.length === 1 && inState(await queue.getJobState(search), state)) {
       return { rows: exact, total: 1, searched: 1 };
     }
@@ -226,13 +258,14 @@ export class RedisReader {
     id: string,
   ): Promise<{ hash: JobHash; state: string; attempts: unknown[] } | undefined> {
     const queue = await this.queue(name);
+    checkJobId(id);
     const key = `${this.#prefix}:${name}:${id}`;
     const [hash, state, attempts] = await Promise.all([
       this.#client.hgetall(key),
       queue.getJobState(id),
       this.#client.lrange(attemptsKey(this.#prefix, name, id), 0, 99),
     ]);
-    if (hash === null || Object.keys(hash).length === 0) return undefined;
+    if (hash === null || hash.data === undefined || hash.timestamp === undefined) return undefined;
     return {
       hash,
       state,
@@ -268,6 +301,8 @@ export class RedisReader {
 
   async retry(name: string, id: string): Promise<void> {
     const queue = await this.queue(name);
+    if ((await this.job(name, id)) === undefined)
+      throw new InvalidArgumentError(`no job ${JSON.stringify(id)} on queue ${name}`);
     const job = await queue.getJob(id);
     if (job === undefined) throw new InvalidArgumentError(`no job ${JSON.stringify(id)} on queue ${name}`);
     const state = await job.getState();
@@ -278,6 +313,7 @@ export class RedisReader {
   }
 
   async remove(name: string, id: string): Promise<boolean> {
+    if ((await this.job(name, id)) === undefined) return false;
     return (await (await this.queue(name)).remove(id)) === 1;
   }
 

@@ -21,7 +21,7 @@ import { jobPart, jobView } from './job-view.js';
 import { PAGE_CSS, PAGE_JS, pageHtml } from './page.js';
 import { PoolBoard, type PoolRow, validReport } from './pool-board.js';
 import { QueueHistory } from './queue-history.js';
-import { JOB_STATES, type JobState, RedisReader } from './redis-reader.js';
+import { checkJobId, JOB_STATES, type JobState, RedisReader } from './redis-reader.js';
 import type { QueueCounts, WorkerInfo } from './redis-rows.js';
 import { type Guard, makeGuard } from './security.js';
 
@@ -255,7 +255,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         ...(await queues.jobs(queue, state, page, size, search)),
       });
     }
-    if (id === undefined || id.length > 200) throw new HttpError(400, 'give a job id');
+    if (id === undefined) throw new HttpError(400, 'give a job id');
+    try {
+      checkJobId(id);
+    } catch (error) {
+      throw new HttpError(400, (error as Error).message);
+    }
     if (method === 'GET' && parts.length === 5) {
       const found = await queues.job(queue, id);
       if (found === undefined)

@@ -301,6 +301,7 @@ export class WorkerLoop {
       if (!this.#transport.claim(this.#seq++)) continue;
       if (this.#revoked.size > 0 && this.#revoked.delete(id)) continue;
       if (this.#cancelled.size > 0 && this.#cancelled.delete(id)) {
+        this.#traces?.delete(id);
         this.#out.push(id, DONE_SKIPPED, null, null, 0, null);
         continue;
       }
