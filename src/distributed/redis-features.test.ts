@@ -321,6 +321,22 @@ describe('redis backend: enqueue options and jobs by id', () => {
     await assert.rejects(other.job(first.id).get(), /lost/);
   });
 
+  it('by default finished jobs expire: completed kept 1 h / 10,000, failed 7 days / 10,000', async () => {
+    await using p = pool();
+    const job = await p.enqueue(t.square, [7]);
+    assert.equal(await job.get(), 49);
+    const raw = new Queue(queue, {
+      connection: { host: '127.0.0.1', port: server.port, password: PASSWORD },
+    });
+    try {
+      const stored = await raw.getJob(job.id);
+      assert.deepEqual(stored?.opts.removeOnComplete, { age: 3600, count: 10_000 });
+      assert.deepEqual(stored?.opts.removeOnFail, { age: 7 * 24 * 3600, count: 10_000 });
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('bad enqueue options and non-redis pools get clear errors', async () => {
     await using p = pool();
     await assert.rejects(p.enqueue(t.square, [1], { attempts: 0 }), /attempts must be/);
