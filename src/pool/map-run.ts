@@ -60,6 +60,17 @@ const TARGET_CHUNK_MS = 20;
 /** Least time one batch should take: below it, the round trip to a worker costs more than the work. */
 const MIN_CHUNK_MS = 1;
 
+/** Largest batch a lazy run (imap) cuts from an input whose length is unknown. */
+const LAZY_MAX_CHUNK = 1024;
+
+/**
+ * Most items a lazy run reads ahead of what its consumer has taken (one batch beyond it at most):
+ * four batches per task that can run at once, at least 64.
+ */
+export function lazyWindow(parallelism: number, batchSize: number): number {
+  return Math.max(64, parallelism * 4 * Math.max(1, Math.min(batchSize, LAZY_MAX_CHUNK)));
+}
+
 /** A batch of a map as the backend sees it; the per-item argument lists exist only if asked for. */
 class ChunkRequest implements ExecRequest {
   #items: (readonly unknown[])[] | undefined;
@@ -226,8 +237,12 @@ export class MapRun {
     return this.#adaptive ? Math.max(2, this.#parallelism * 4) : Math.max(2, this.#slots * 2);
   }
 
+  /**
+   * Items a lazy run (imap) reads ahead of its consumer: a few batches per worker, so workers
+   * stay busy while the consumer is slower, and memory stays bounded however long the input.
+   */
   #windowItems(): number {
-    return Math.max(64, this.#slots * Math.max(1, this.#lastSize) * 4);
+    return lazyWindow(this.#parallelism, this.#lastSize);
   }
 
   async #pump(): Promise<void> {
@@ -236,7 +251,14 @@ export class MapRun {
     try {
       while (!this.#stopped && !this.#exhausted && this.#entries.size < this.#windowChunks()) {
         if (!this.#collectAll && this.#pulled - this.#consumed >= this.#windowItems()) break;
-        if (this.#probing && this.#pulled >= this.#parallelism && this.#perItemMs === undefined) break;
+        // While the probe runs, wait for its measurement (a probe that failed measured nothing: probe again).
+        if (
+          this.#probing &&
+          this.#pulled >= this.#parallelism &&
+          this.#perItemMs === undefined &&
+          this.#entries.size > 0
+        )
+          break;
         const size = this.#nextChunkSize();
         const first = this.#pulled;
         // Single-argument items travel as one flat array; starmap's as argument lists.
@@ -293,11 +315,12 @@ export class MapRun {
     if (this.#total !== undefined) {
       // A fair share of what remains, so every worker gets several more chunks.
       size = Math.ceil((this.#total - this.#pulled) / (this.#parallelism * 4));
+      if (!this.#collectAll) size = Math.min(size, LAZY_MAX_CHUNK);
     } else {
       size = Math.max(1, this.#measures > this.#grownAt ? this.#lastSize * 2 : this.#lastSize);
       this.#grownAt = this.#measures;
       // Lazy iteration reads ahead in proportion to what the consumer has taken.
-      if (!this.#collectAll) size = Math.min(size, Math.max(1, this.#consumed));
+      if (!this.#collectAll) size = Math.min(size, Math.max(1, this.#consumed), LAZY_MAX_CHUNK);
     }
     const perItem = Math.max(this.#perItemMs, 1e-6);
     // Not so small that the round trip costs more than the work, not so big that balance

@@ -38,7 +38,11 @@ class RequestScope implements TaskScope {
     return this.#controller.signal;
   }
 
+  /** Set once the request was cancelled, timed out or terminated: no further item may start. */
+  stopped = false;
+
   abort(reason: Error): void {
+    this.stopped = true;
     this.#controller ??= new AbortController();
     this.#controller.abort(reason);
   }
@@ -151,6 +155,8 @@ export class InProcessBackend implements Backend {
     await Promise.resolve();
     const fn = this.#functionFor(request) ?? (await this.#load(request.task as TaskRef));
     const scope = this.#scopes.get(request) ?? new RequestScope(request, request.firstIndex);
+    // Stopped while it waited for the initializer or its module: it never starts.
+    if (scope.stopped) return { values: [] };
     return this.#finish(request, scope, fn, new Array(request.items.length), undefined, 0, undefined);
   }
 
@@ -166,6 +172,8 @@ export class InProcessBackend implements Backend {
   ): Promise<ExecResult> {
     const items = request.items;
     for (let i = start; i < items.length; i++) {
+      // Cancelled, timed out or terminated meanwhile: its outcome is settled; start nothing more.
+      if (pending === undefined && scope.stopped) break;
       scope.index = request.firstIndex + i;
       try {
         let value = pending ?? runInScope(scope, fn, items[i] as unknown[]);

@@ -72,17 +72,24 @@ class ProcessFactory implements WorkerFactory {
       // A child that could not be started emits no 'close'.
       if (child.pid === undefined) exit(null, null);
     });
-    // The exit is reported once the child is gone AND its IPC channel is closed, so that every
-    // message it sent before dying has been read first.
+    // The exit is reported once the child is gone AND its IPC channel and steward pipe are
+    // closed, so that every message it sent before dying has been read first, and no handle of
+    // it is left when the pool reports it gone.
     let status: [number | null, string | null] | undefined;
+    const maybeGone = (): void => {
+      if (status !== undefined && !child.connected && (steward === null || steward.closed)) {
+        exit(status[0], status[1]);
+      }
+    };
     child.on('exit', (code, signal) => {
       status = [code, signal];
-      if (!child.connected) exit(code, signal);
-      else child.channel?.ref();
+      // Until then, the channel and pipe keep this process alive so the last messages are read.
+      if (child.connected) child.channel?.ref();
+      steward?.ref();
+      maybeGone();
     });
-    child.on('disconnect', () => {
-      if (status !== undefined) exit(status[0], status[1]);
-    });
+    child.on('disconnect', maybeGone);
+    steward?.on('close', maybeGone);
     return {
       id: child.pid ?? -1,
       send(message) {
@@ -95,10 +102,12 @@ class ProcessFactory implements WorkerFactory {
       ref: () => {
         child.ref();
         child.channel?.ref();
+        steward?.ref();
       },
       unref: () => {
         child.unref();
         child.channel?.unref();
+        steward?.unref();
       },
       close: () => {
         if (child.connected) child.disconnect();

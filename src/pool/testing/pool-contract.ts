@@ -9,11 +9,13 @@ import {
   Pool,
   PoolClosedError,
   type PoolOptions,
+  QueueFullError,
   TaskAbortedError,
   TaskTimeoutError,
   tasks,
 } from '../../index.js';
 import type * as MathTasks from '../fixtures/math-tasks.js';
+import { lazyWindow } from '../map-run.js';
 import { describeSettlingContract } from './settling-contract.js';
 
 export const mathTasks = tasks<typeof MathTasks>(new URL('../fixtures/math-tasks.js', import.meta.url));
@@ -121,7 +123,31 @@ export function describePoolContract(backend: BackendName, extra: Partial<PoolOp
         seen,
         Array.from({ length: 10 }, (_, i) => i * i),
       );
-      assert.ok(produced < 100_000, `read ${produced} items for 10 results`);
+      // Read ahead at most the lazy window (and one batch) beyond the 10 taken.
+      assert.ok(produced <= 10 + lazyWindow(64, 1024) + 1024, `read ${produced} items for 10 results`);
+    });
+
+    it('imap with a slow consumer reads a bounded window ahead, however long the input', async () => {
+      await using pool = make();
+      let produced = 0;
+      function* endless() {
+        for (;;) yield produced++;
+      }
+      let consumed = 0;
+      let mostAhead = 0;
+      for await (const value of pool.imap(t.square, endless())) {
+        assert.equal(value, consumed * consumed);
+        consumed++;
+        mostAhead = Math.max(mostAhead, produced - consumed);
+        // A slow consumer: every item costs it a turn of the event loop.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (consumed === 3_000) break;
+      }
+      const parallelism = backend === 'async' || backend === 'redis' ? 64 : 2;
+      assert.ok(
+        mostAhead <= lazyWindow(parallelism, 1024) + 1024,
+        `read up to ${mostAhead} items ahead of a consumer that took ${consumed}`,
+      );
     });
 
     it('a task error keeps its class name, message, code, cause and task-side stack', async () => {
@@ -212,7 +238,7 @@ export function describePoolContract(backend: BackendName, extra: Partial<PoolOp
       await assert.rejects(pool.apply(t.square, 1), PoolClosedError);
     });
 
-    it('maxQueue bounds the queue: submit throws, apply waits for room', async () => {
+    it('maxQueue bounds the queue: submit throws QueueFullError, apply waits for room', async () => {
       await using pool = make({ maxQueue: 2, concurrency: 1, workers: 1 });
       const controller = new AbortController();
       // Whatever the backend's slots, the queue fills once they are all taken by blockers.
@@ -221,11 +247,23 @@ export function describePoolContract(backend: BackendName, extra: Partial<PoolOp
       while (pool.queued === 0 && blockers.length < 10_000);
       const fillers: Promise<unknown>[] = [];
       while (pool.queued < 2) fillers.push(pool.submit(t.square, 2).get());
-      assert.throws(() => pool.submit(t.square, 3), /queue is full/);
-      const waiting = pool.apply(t.square, 4);
+      assert.throws(
+        () => pool.submit(t.square, 3),
+        (error: unknown) => error instanceof QueueFullError && error.code === 'ERR_TASKMILL_QUEUE_FULL',
+      );
+      let waited = true;
+      const waiting = pool.apply(t.square, 4).then((value) => {
+        waited = pool.queued <= 2;
+        return value;
+      });
+      // apply() took no place in the full queue: it waits outside it, accepted.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(pool.queued, 2);
+      assert.equal(pool.pending, blockers.length + fillers.length + 1);
       controller.abort();
       for (const job of blockers) await job.wait();
       assert.equal(await waiting, 16);
+      assert.equal(waited, true);
       await Promise.all(fillers);
     });
   });

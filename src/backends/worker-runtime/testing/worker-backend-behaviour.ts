@@ -116,6 +116,18 @@ export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
       assert.equal(await pool.apply(m.square, 6), 36);
     });
 
+    it('mapSettled goes on when the first items, the ones that measure the task, crash their workers', async () => {
+      await using pool = make({ workers: 2 });
+      // The first item per worker probes how long the task takes; when those probes die with
+      // their workers nothing is measured, and the map must still run the rest (it once waited
+      // for ever). Found by the model-based test.
+      const settled = await pool.mapSettled(w.exitOnZero, [0, 0, 5, 6, 7]);
+      assert.deepEqual(
+        settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as { code?: string }).code)),
+        ['ERR_TASKMILL_WORKER_CRASHED', 'ERR_TASKMILL_WORKER_CRASHED', 5, 6, 7],
+      );
+    });
+
     it('an error thrown from a timer kills the worker: its task fails, every other completes', async () => {
       await using pool = make();
       const crashing = pool.submit(w.throwInTimer);
@@ -147,13 +159,25 @@ export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
       assert.match(String(log[0]), /changed my mind/);
     });
 
-    it('a cancelled task that ignores its signal is ended with its worker; the pool goes on', async () => {
+    it('a cancelled task that ignores its signal is ended with its worker; the pool goes on', {
+      timeout: 30_000,
+    }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskmill-ignore-'));
       await using pool = make({ workers: 1 });
-      const job = pool.submit(w.ignoreAbort);
-      await new Promise((resolve) => setImmediate(resolve));
-      job.cancel('stop');
-      await assert.rejects(job.get(), TaskAbortedError);
-      assert.equal(await pool.apply(m.square, 12), 144);
+      try {
+        const before = await pool.apply(w.whereAmI);
+        // Spins without ever reading its signal; the file it waits for never appears.
+        const job = pool.submit(w.spinUntilFile, join(dir, 'never'));
+        await new Promise((resolve) => job.onProgress(resolve));
+        job.cancel('stop');
+        await assert.rejects(job.get(), TaskAbortedError);
+        // The only worker is stuck until it is ended: this call completes only on its replacement.
+        const after = await pool.apply(w.whereAmI);
+        assert.notEqual(after, before);
+        assert.equal(await pool.apply(m.square, 12), 144);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('a long task never holds quick tasks back while another worker is idle (issued after it)', async () => {
