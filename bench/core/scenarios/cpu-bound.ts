@@ -6,6 +6,7 @@
 import { type BackendName, Pool } from 'taskmill';
 import type { Contender, Sample, Scenario } from '../../harness/types.js';
 import { openPeer, PEER_LABELS, type PeerKind } from '../peers/peer-pools.js';
+import { runPythonPool } from '../peers/python-pool.js';
 import { benchTasks } from '../tasks/bench-task-refs.js';
 import { fib } from '../tasks/bench-tasks.js';
 import { expectEqual, perSecond, range, sum, timed } from './measure.js';
@@ -91,5 +92,17 @@ export const scenario: Scenario<CpuParams> = {
     peer('tinypool-threads'),
     peer('workerpool-thread'),
     peer('workerpool-process'),
+    {
+      // Python's own speed-up (its fib against its own one-worker pool would be the fair
+      // ratio; against Node's inline loop it shows how far slower CPython's fib is).
+      id: 'python-pool-fib',
+      label: 'Python multiprocessing Pool.map, chunksize 1',
+      compareTo: 'inline',
+      run: async (params) => {
+        const { ms, check } = await runPythonPool('fib', params.tasks, params.workers, params.n);
+        expectEqual('sum of results', check, fib(params.n) * params.tasks);
+        return { value: perSecond(params.tasks, ms), ms };
+      },
+    },
   ],
 };

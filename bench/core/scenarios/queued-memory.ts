@@ -3,9 +3,10 @@
  * threads and any child processes) while 100,000 tiny tasks are queued at once on 2 workers.
  * The runner samples /proc/<pid>/status VmRSS of the child and its descendants every 10 ms.
  */
-import { Pool } from 'taskmill';
+import { type BackendName, Pool } from 'taskmill';
 import type { Contender, Sample, Scenario } from '../../harness/types.js';
 import { openPeer, PEER_LABELS, type PeerKind } from '../peers/peer-pools.js';
+import { runPythonPool } from '../peers/python-pool.js';
 import { benchTasks } from '../tasks/bench-task-refs.js';
 import { expectEqual, range, sum, timed } from './measure.js';
 
@@ -16,8 +17,12 @@ export interface MemoryParams {
 
 const expected = (n: number) => (n * (n - 1)) / 2 + n;
 
-async function withTaskmill(params: MemoryParams, style: 'submit' | 'map'): Promise<Sample> {
-  const pool = new Pool({ backend: 'threads', workers: params.workers });
+async function withTaskmill(
+  params: MemoryParams,
+  style: 'submit' | 'map',
+  backend: BackendName = 'threads',
+): Promise<Sample> {
+  const pool = new Pool({ backend, workers: params.workers });
   try {
     const items = range(params.tasks);
     const { ms, result } = await timed(() =>
@@ -74,8 +79,23 @@ export const scenario: Scenario<MemoryParams> = {
       target: { max: 120 },
       run: (p) => withTaskmill(p, 'map'),
     },
+    {
+      id: 'taskmill-processes-submit',
+      label: 'taskmill processes, submit() each',
+      target: { max: 120 },
+      run: (p) => withTaskmill(p, 'submit', 'processes'),
+    },
     peer('piscina'),
     peer('workerpool-thread'),
+    {
+      id: 'python-pool-apply',
+      label: 'Python multiprocessing, apply_async each',
+      run: async (params) => {
+        const { ms, check } = await runPythonPool('apply', params.tasks, params.workers);
+        expectEqual('sum of results', check, expected(params.tasks));
+        return { ms };
+      },
+    },
     {
       id: 'node-floor',
       label: 'bare node process (floor, no pool)',

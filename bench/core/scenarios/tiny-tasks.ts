@@ -6,6 +6,7 @@
 import { type BackendName, Pool } from 'taskmill';
 import type { Contender, Sample, Scenario } from '../../harness/types.js';
 import { openPeer, PEER_LABELS, type PeerKind } from '../peers/peer-pools.js';
+import { runPythonPool } from '../peers/python-pool.js';
 import { benchTasks } from '../tasks/bench-task-refs.js';
 import { inc } from '../tasks/bench-tasks.js';
 import { expectEqual, perSecond, range, sum, timed } from './measure.js';
@@ -73,8 +74,16 @@ async function withLimiter(kind: 'p-queue' | 'p-limit', params: TinyParams): Pro
   return { value: perSecond(params.tasks, ms), ms };
 }
 
+async function withPython(step: 'map' | 'apply', params: TinyParams): Promise<Sample> {
+  const { ms, check } = await runPythonPool(step, params.tasks, params.workers);
+  expectEqual('sum of results', check, expected(params.tasks));
+  return { value: perSecond(params.tasks, ms), ms };
+}
+
 const threadPeers = ['piscina', 'piscina-4', 'tinypool-threads', 'workerpool-thread'];
 const processPeers = ['tinypool-process', 'workerpool-process'];
+/** The issue's peer for `map` on both backends: Python's Pool.map with its default chunksize. */
+const pythonMap = 'python-pool-map';
 const asyncPeers = ['p-queue', 'p-limit'];
 
 const peer = (kind: PeerKind): Contender<TinyParams> => ({
@@ -97,8 +106,8 @@ export const scenario: Scenario<TinyParams> = {
     {
       id: 'taskmill-threads-map',
       label: 'taskmill threads map',
-      compareTo: threadPeers,
-      target: { min: 10_000_000 },
+      compareTo: pythonMap,
+      ratioTarget: { min: 1.5 },
       run: (p) => withTaskmill('threads', p, 'map'),
     },
     {
@@ -111,13 +120,14 @@ export const scenario: Scenario<TinyParams> = {
     {
       id: 'taskmill-processes-map',
       label: 'taskmill processes map',
-      compareTo: processPeers,
+      compareTo: pythonMap,
+      ratioTarget: { min: 1.5 },
       run: (p) => withTaskmill('processes', p, 'map'),
     },
     {
       id: 'taskmill-processes-submit',
       label: 'taskmill processes submit',
-      compareTo: processPeers,
+      compareTo: [...processPeers, 'python-pool-apply'],
       target: { min: 65_000 },
       run: (p) => withTaskmill('processes', p, 'submit'),
     },
@@ -140,6 +150,16 @@ export const scenario: Scenario<TinyParams> = {
     peer('tinypool-process'),
     peer('workerpool-thread'),
     peer('workerpool-process'),
+    {
+      id: pythonMap,
+      label: 'Python multiprocessing Pool.map (default chunksize)',
+      run: (p) => withPython('map', p),
+    },
+    {
+      id: 'python-pool-apply',
+      label: 'Python multiprocessing apply_async each',
+      run: (p) => withPython('apply', p),
+    },
     { id: 'p-queue', label: 'p-queue, concurrency 64', run: (p) => withLimiter('p-queue', p) },
     { id: 'p-limit', label: 'p-limit, concurrency 64', run: (p) => withLimiter('p-limit', p) },
     {
