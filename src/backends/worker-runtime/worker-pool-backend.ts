@@ -552,6 +552,8 @@ export class WorkerPoolBackend implements Backend {
         const taken: Call[] = [];
         for (let at = slot.held.length - 1; at >= 0; at--) {
           const call = slot.held[at] as Call;
+          // A call whose buffers were moved has them in that worker now: it stays there.
+          if (call.moved) continue;
           if (!revoke(claims, call.seq)) break;
           slot.held.splice(at, 1);
           taken.unshift(call);
@@ -564,7 +566,7 @@ export class WorkerPoolBackend implements Backend {
         const requests: [number, number][] = [];
         for (let at = this.#limit; at < slot.held.length; at++) {
           const call = slot.held[at] as Call;
-          if (call.revoking || call.started) continue;
+          if (call.revoking || call.started || call.moved) continue;
           call.revoking = true;
           requests.push([call.id, call.seq]);
         }

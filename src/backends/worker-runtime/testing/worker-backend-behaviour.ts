@@ -225,6 +225,35 @@ export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
       }
     });
 
+    it('calls whose buffers were moved to a busy worker stay with it and complete there, never re-sent detached', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskmill-long-'));
+      const release = join(dir, 'release');
+      const pool = make({ workers: 2 });
+      try {
+        const long = pool.submit(w.spinUntilFile, release);
+        // Some of these are sent to the spinning worker in the same tick; on threads their
+        // buffers are already in that worker, so only it can run them.
+        const moved = Array.from({ length: 40 }, (_, i) =>
+          pool.submit(w.sumBytes, move(new Uint8Array(1024).fill(i))),
+        );
+        const quick = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.apply(m.square, i)));
+        assert.deepEqual(
+          quick,
+          Array.from({ length: 20 }, (_, i) => i * i),
+        );
+        writeFileSync(release, '');
+        await long.get();
+        assert.deepEqual(
+          await Promise.all(moved.map((job) => job.get())),
+          Array.from({ length: 40 }, (_, i) => 1024 * i),
+        );
+      } finally {
+        writeFileSync(release, '');
+        await pool.terminate();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('with concurrency, each worker keeps several awaiting tasks in flight at once', {
       timeout: 30_000,
     }, async () => {
