@@ -30,7 +30,12 @@ async function runRunner(
     const child = spawn(process.execPath, [RUNNER, '--dir', dir], {
       env: { ...outer, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that a runner that does not stop is ended with all it started.
+      detached: true,
     });
+    const giveUp = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    }, 40_000);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk;
@@ -39,6 +44,7 @@ async function runRunner(
       output += chunk;
     });
     const [code] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(giveUp);
     return { code, output, ms: Date.now() - started };
   } finally {
     await rm(dir, { recursive: true, force: true });
