@@ -4,6 +4,10 @@
 // Usage: node scripts/test.mjs [--dir DIR] [substring ...]
 //   --dir DIR     only this compiled output (default: all four)
 //   substring     only files whose path contains one of them
+// A hang fails instead of running until CI's limit: every test file is given a deadline
+// (Node's --test-timeout; on Node 20 it bounds each file as a whole, its tests included), 15
+// minutes unless TASKMILL_TEST_TIMEOUT_MS says otherwise. Tests that need less say so with
+// their own describe(..., { timeout }).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,7 +45,18 @@ if (files.length === 0) {
   console.error(`no test files matched ${filters.join(', ') || `${dirs.join(', ')}/**/*.test.js`}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
+const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+const timeoutText = process.env.TASKMILL_TEST_TIMEOUT_MS;
+const timeoutMs = timeoutText === undefined || timeoutText === '' ? DEFAULT_TIMEOUT_MS : Number(timeoutText);
+if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+  console.error(
+    `TASKMILL_TEST_TIMEOUT_MS must be a whole number of milliseconds above 0, not ${JSON.stringify(timeoutText)}`,
+  );
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', `--test-timeout=${timeoutMs}`, ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

@@ -50,7 +50,12 @@ describe('runInChild: one contender run in a fresh child process', () => {
     const orphan = Number(/orphan (\d+)/.exec(record.note ?? '')?.[1]);
     assert.ok(orphan > 0);
     // SIGKILL was sent to the group before the record was returned; wait for the kernel to reap it.
-    while (isAlive(orphan)) await new Promise((resolve) => setImmediate(resolve));
+    const deadline = Date.now() + 10_000;
+    while (isAlive(orphan)) {
+      if (Date.now() > deadline)
+        throw new Error(`the orphan ${orphan} was still alive 10 s after its group was killed`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   });
 
   it('stops a run that passes its time limit', async () => {

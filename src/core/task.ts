@@ -10,6 +10,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from './errors.js';
+import { assertKnownKeys } from './option-keys.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: task functions take any arguments; their types flow through generics
 export type AnyFunction = (...args: any[]) => unknown;
@@ -105,6 +106,8 @@ export function taskRef<Args extends unknown[] = unknown[], Result = unknown>(
   name: string,
   options: TasksOptions & CallOptions = {},
 ): TaskRef<Args, Result> {
+  checkOptionsObject(options, 'taskRef() options');
+  assertKnownKeys(options, [...TASKS_OPTION_KEYS, ...CALL_OPTION_KEYS], 'taskRef() options');
   const url = toModuleUrl(module);
   const moduleId = validateModuleId(options.id ?? defaultModuleId(url));
   return makeRef(url, moduleId, validateExportName(name), pickCallOptions(options));
@@ -124,10 +127,22 @@ function makeRef<Args extends unknown[], Result>(
     id: `${moduleId}#${name}`,
     options,
     with(more: CallOptions): TaskRef<Args, Result> {
+      checkOptionsObject(more, `${name}.with() options`);
+      assertKnownKeys(more, CALL_OPTION_KEYS, `${name}.with() options`);
       return makeRef(module, moduleId, name, { ...options, ...pickCallOptions(more) });
     },
   };
   return Object.freeze(ref);
+}
+
+/** The keys of CallOptions and TasksOptions: any other is refused. */
+export const CALL_OPTION_KEYS: readonly (keyof CallOptions)[] = ['timeout', 'signal'];
+const TASKS_OPTION_KEYS: readonly (keyof TasksOptions)[] = ['id'];
+
+function checkOptionsObject(options: unknown, where: string): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`${where} must be an object, e.g. { timeout: 5000 }`);
+  }
 }
 
 function pickCallOptions(options: CallOptions): CallOptions {
@@ -155,6 +170,8 @@ function pickCallOptions(options: CallOptions): CallOptions {
  * The module is not loaded here; a worker loads it when a task first runs.
  */
 export function tasks<M>(module: string | URL, options: TasksOptions = {}): TasksOf<M> {
+  checkOptionsObject(options, 'tasks() options');
+  assertKnownKeys(options, TASKS_OPTION_KEYS, 'tasks() options');
   const url = toModuleUrl(module);
   const moduleId = validateModuleId(options.id ?? defaultModuleId(url));
   const cache = new Map<string, TaskRef>();

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from '../core/testing/poll.js';
 import { imageBody } from '../gallery-server/image-bodies.js';
 import { type GalleryServer, startGalleryServer } from '../gallery-server/server.js';
 import { makeTempDir, runCli, startCli } from './testing/cli-runner.js';
@@ -18,19 +18,21 @@ const SIZE = 1 << 20;
 const SEED = 9;
 
 /** Polls the folder until `ready(entries)` holds; the test waits on the files, never on the clock. */
-async function waitFor(
+function waitFor(
   dir: string,
   ready: (entries: Map<string, number>) => boolean,
 ): Promise<Map<string, number>> {
-  for (;;) {
-    const entries = new Map<string, number>();
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const info = await stat(join(dir, name)).catch(() => undefined);
-      if (info !== undefined) entries.set(name, info.size);
-    }
-    if (ready(entries)) return entries;
-    await sleep(10);
-  }
+  return pollUntil(
+    async () => {
+      const entries = new Map<string, number>();
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const info = await stat(join(dir, name)).catch(() => undefined);
+        if (info !== undefined) entries.set(name, info.size);
+      }
+      return ready(entries) ? entries : undefined;
+    },
+    { what: `the expected files in ${dir}`, everyMs: 10 },
+  );
 }
 
 describe('download killed with SIGKILL and run again', () => {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { tasks } from '../core/task.js';
+import { pollUntil } from '../core/testing/poll.js';
 import { startDashboard } from '../dashboard/server.js';
 import { type RedisServer, startRedisServer } from '../distributed/testing/redis-server.js';
 import { Pool } from '../pool/pool.js';
@@ -266,14 +267,16 @@ describe('metrics of Redis queues and workers', { timeout: 90_000 }, () => {
         );
 
         // The reporting pool reaches the dashboard by HTTP, with the token.
-        const reported = async () => {
-          for (;;) {
-            const families = parsePrometheus(await (await fetch(`${dashboard.url}metrics`)).text());
-            if (sample(families, 'taskmill_tasks_completed_total', { pool: 'reporter' }) === 4)
-              return families;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-        };
+        const reported = () =>
+          pollUntil(
+            async () => {
+              const families = parsePrometheus(await (await fetch(`${dashboard.url}metrics`)).text());
+              return sample(families, 'taskmill_tasks_completed_total', { pool: 'reporter' }) === 4
+                ? families
+                : undefined;
+            },
+            { what: "the dashboard's /metrics counting the reporter's 4 tasks", everyMs: 50 },
+          );
         const board = await reported();
         assert.equal(sample(board, 'taskmill_queue_jobs', { queue: 'counted', state: 'completed' }), 25);
         assert.equal(sample(board, 'taskmill_queue_jobs', { queue: 'counted', state: 'failed' }), 2);

@@ -5,12 +5,14 @@
 import { availableParallelism } from 'node:os';
 import type { BackendName } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { assertFeatureInstalled } from '../core/optional-packages.js';
 import { describeTask, isTaskRef, type Task } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import { loadTaskFunction } from '../core/task-loader.js';
 import type { MapProgress } from '../pool/map-run.js';
 import { Pool, type PoolOptions } from '../pool/pool.js';
+import { POOL_OPTION_KEYS } from '../pool/pool-options.js';
 import { formatSeconds } from '../progress/format.js';
 import { type AutoChoice, probeAndChoose } from './auto-choice.js';
 
@@ -57,6 +59,21 @@ export interface ParallelOptions<R = unknown> {
 }
 
 /** The results, in input order, with what `auto` chose (when it was asked to choose). */
+/** Every key of ParallelOptions (but the phantom `__result`): any other is refused. */
+const PARALLEL_OPTION_KEYS: readonly (keyof ParallelOptions)[] = [
+  'backend',
+  'jobs',
+  'progress',
+  'verbose',
+  'settle',
+  'signal',
+  'timeout',
+  'chunkSize',
+  'pool',
+  'onEvent',
+  'label',
+];
+
 export type ParallelResults<R> = R[] & { readonly choice?: AutoChoice };
 
 export function parallel<A, R>(
@@ -74,6 +91,23 @@ export async function parallel<A, R>(
   task: Task<[A], R>,
   options: ParallelOptions<R> = {},
 ): Promise<ParallelResults<R | PromiseSettledResult<R>>> {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError("parallel() options must be an object, e.g. { backend: 'auto' }");
+  }
+  assertKnownKeys(options, PARALLEL_OPTION_KEYS, 'parallel() options');
+  if (options.pool !== undefined) {
+    const own = ['backend', 'workers', 'concurrency'].find((key) => key in (options.pool as object));
+    if (own !== undefined) {
+      throw new InvalidArgumentError(
+        `parallel() options.pool cannot set "${own}": give parallel() itself { backend, jobs } instead`,
+      );
+    }
+    assertKnownKeys(
+      options.pool,
+      POOL_OPTION_KEYS.filter((key) => key !== 'backend' && key !== 'workers' && key !== 'concurrency'),
+      'parallel() options.pool',
+    );
+  }
   const jobs = resolveJobs(options.jobs);
   // The bar's library is an optional package: a missing one is said before any work starts.
   if (options.progress === true) assertFeatureInstalled('progressBar');

@@ -10,6 +10,7 @@
 import type { BufferPath } from '../core/arguments.js';
 import type { ExecRequest, ExecResult, LocalFunction } from '../core/backend.js';
 import { InvalidArgumentError, TaskAbortedError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { describeTask, isTaskRef, type Task, type TaskRef } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import type { Dispatcher, Entry } from './dispatch.js';
@@ -54,6 +55,15 @@ export interface MapInput {
   readonly items: Iterable<unknown> | AsyncIterable<unknown>;
   readonly spread: boolean;
 }
+
+/** Every key of MapOptions: any other is refused. */
+export const MAP_OPTION_KEYS: readonly (keyof MapOptions)[] = [
+  'signal',
+  'timeout',
+  'chunkSize',
+  'onResult',
+  'onProgress',
+];
 
 /** Target time for one batch, in ms: long enough to amortise a round trip, short enough to balance. */
 const TARGET_CHUNK_MS = 20;
@@ -157,6 +167,10 @@ export class MapRun {
     this.#options = options;
     this.#sink = sink;
     this.#collectAll = collectAll;
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError('map options must be an object, e.g. { chunkSize: 10 }');
+    }
+    assertKnownKeys(options, MAP_OPTION_KEYS, 'map options');
     if (options.chunkSize !== undefined && !(Number.isInteger(options.chunkSize) && options.chunkSize >= 1)) {
       throw new InvalidArgumentError(
         `chunkSize must be a whole number of at least 1, got ${options.chunkSize}`,

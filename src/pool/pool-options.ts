@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import type { BackendName, BackendOptions, LocalFunction } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { isTaskRef, type TaskRef } from '../core/task.js';
 import type { MetricsOption } from '../observe/pool-observe.js';
 
@@ -66,6 +67,40 @@ export interface PoolOptions {
   readonly metrics?: MetricsOption;
 }
 
+/** Every key of PoolOptions: any other is refused (a misspelled option would silently do nothing). */
+export const POOL_OPTION_KEYS: readonly (keyof PoolOptions)[] = [
+  'backend',
+  'workers',
+  'concurrency',
+  'initializer',
+  'initializerArgs',
+  'timeout',
+  'initializerTimeout',
+  'maxQueue',
+  'idleTimeout',
+  'signal',
+  'resourceLimits',
+  'execArgv',
+  'env',
+  'connection',
+  'queue',
+  'prefix',
+  'inFlight',
+  'maxPayloadBytes',
+  'keepCompleted',
+  'keepFailed',
+  'lostJobCheckInterval',
+  'connectTimeout',
+  'metrics',
+];
+
+const RESOURCE_LIMIT_KEYS = [
+  'maxOldGenerationSizeMb',
+  'maxYoungGenerationSizeMb',
+  'codeRangeSizeMb',
+  'stackSizeMb',
+] as const;
+
 export interface ResolvedPoolOptions extends BackendOptions {
   readonly backend: BackendName;
   readonly timeout: number | undefined;
@@ -76,6 +111,15 @@ export interface ResolvedPoolOptions extends BackendOptions {
 export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('Pool options must be an object, e.g. new Pool({ backend: "threads" })');
+  }
+  assertKnownKeys(options, POOL_OPTION_KEYS, 'Pool options');
+  if (options.resourceLimits !== undefined) {
+    if (options.resourceLimits === null || typeof options.resourceLimits !== 'object') {
+      throw new InvalidArgumentError(
+        'resourceLimits must be an object, e.g. { maxOldGenerationSizeMb: 512 }',
+      );
+    }
+    assertKnownKeys(options.resourceLimits, RESOURCE_LIMIT_KEYS, 'Pool option resourceLimits');
   }
   const backend = options.backend ?? 'threads';
   if (!BACKENDS.includes(backend)) {

@@ -70,19 +70,33 @@ export class CommandAbortedError extends CommandStoppedError {
   }
 }
 
-/** The command printed more than `maxBuffer` bytes on one stream; it was killed. */
+/**
+ * The command printed more than `maxOutputBytes` bytes on one stream, or, as text, more than a
+ * JavaScript string can hold (`textLimit`, about 512 MiB); it was killed.
+ */
 export class OutputLimitError extends CommandStoppedError {
   readonly stream: 'stdout' | 'stderr';
+  /** The limit that was passed, in bytes. */
   readonly maxBuffer: number;
+  /** True when the limit was the largest string (buffer.constants.MAX_STRING_LENGTH), not the option's. */
+  readonly textLimit: boolean;
 
-  constructor(result: CommandResult<string | Buffer>, stream: 'stdout' | 'stderr', maxBuffer: number) {
+  constructor(
+    result: CommandResult<string | Buffer>,
+    stream: 'stdout' | 'stderr',
+    maxBuffer: number,
+    textLimit = false,
+  ) {
     super(
       'ERR_TASKMILL_OUTPUT_LIMIT',
-      `${result.display} wrote more than ${maxBuffer} bytes to ${stream} and was killed; raise the limit (maxBuffer, or --max-output for taskmill run) or have it write to a file`,
+      textLimit
+        ? `${result.display} wrote more than ${maxBuffer} bytes to ${stream}, more than a JavaScript string can hold, and was killed; pass encoding: 'buffer' to collect the bytes, or have it write to a file`
+        : `${result.display} wrote more than ${maxBuffer} bytes to ${stream} and was killed; raise the limit (maxOutputBytes, or --max-output for taskmill run) or have it write to a file`,
       result,
     );
     this.stream = stream;
     this.maxBuffer = maxBuffer;
+    this.textLimit = textLimit;
   }
 }
 

@@ -10,10 +10,13 @@
  * CommandFailedError). A missing program, a timeout, an abort or too much output reject with
  * an error naming it; timeouts and aborts kill the command and every process it started.
  */
+
+import { constants as bufferConstants } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { type CommandResult, displayCommand } from './command-result.js';
 import {
   CommandAbortedError,
@@ -38,7 +41,14 @@ export interface RunOptions {
   readonly timeout?: number;
   /** Aborting kills the command and everything it started (CommandAbortedError). */
   readonly signal?: AbortSignal;
-  /** Most bytes kept per stream (stdout, stderr); beyond it the command is killed (OutputLimitError). Default 16 MiB. */
+  /**
+   * Most bytes kept per stream (stdout, stderr); beyond it the command is killed
+   * (OutputLimitError). Default 16 MiB. As text (encoding 'utf8') a stream can hold at most
+   * `buffer.constants.MAX_STRING_LENGTH` bytes (about 512 MiB), whatever this says: use
+   * encoding 'buffer' for more.
+   */
+  readonly maxOutputBytes?: number;
+  /** The same as `maxOutputBytes` (Node's `child_process` name for it). */
   readonly maxBuffer?: number;
   /**
    * Run through `/bin/sh -c` (cmd.exe on Windows). UNSAFE with untrusted input: anything in
@@ -54,6 +64,22 @@ export interface RunOptions {
 }
 
 const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
+
+/** Every key of RunOptions: any other is refused (a misspelled `maxOutput` would silently keep the default). */
+export const RUN_OPTION_KEYS: readonly (keyof RunOptions)[] = [
+  'input',
+  'cwd',
+  'env',
+  'extendEnv',
+  'timeout',
+  'signal',
+  'maxOutputBytes',
+  'maxBuffer',
+  'shell',
+  'check',
+  'killGrace',
+  'encoding',
+];
 const DEFAULT_KILL_GRACE = 2000;
 
 type Stop =
@@ -87,11 +113,16 @@ export async function runAny(
 ): Promise<CommandResult<string | Buffer>> {
   validate(command, args, options);
   const display = displayCommand(command, args);
-  const maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
+  const asked = options.maxOutputBytes ?? options.maxBuffer ?? DEFAULT_MAX_BUFFER;
+  const asBytes = options.encoding === 'buffer';
+  // As text, a stream can be no longer than the longest string: past it, toString() would throw
+  // ERR_STRING_TOO_LONG in the 'close' handler, out of reach of the caller.
+  const textCap = asBytes ? Number.POSITIVE_INFINITY : bufferConstants.MAX_STRING_LENGTH;
+  const textLimit = asked > textCap;
+  const maxBuffer = Math.min(asked, textCap);
   const killGrace = options.killGrace ?? DEFAULT_KILL_GRACE;
   const { signal } = options;
   const env = options.extendEnv === false ? { ...options.env } : { ...process.env, ...options.env };
-  const asBytes = options.encoding === 'buffer';
   const notStarted = (): CommandResult<string | Buffer> => ({
     command,
     args,
@@ -180,12 +211,26 @@ export async function runAny(
         );
         return;
       }
+      let stdout: string | Buffer;
+      let stderr: string | Buffer;
+      try {
+        stdout = asBytes ? out.bytes() : out.bytes().toString('utf8');
+        stderr = asBytes ? err.bytes() : err.bytes().toString('utf8');
+      } catch (error) {
+        reject(
+          new InvalidArgumentError(
+            `the output of ${display} cannot be returned as text (${(error as Error).message}): pass encoding: 'buffer'`,
+            { cause: error },
+          ),
+        );
+        return;
+      }
       const result: CommandResult<string | Buffer> = {
         command,
         args,
         display,
-        stdout: asBytes ? out.bytes() : out.bytes().toString('utf8'),
-        stderr: asBytes ? err.bytes() : err.bytes().toString('utf8'),
+        stdout,
+        stderr,
         exitCode,
         signal: exitSignal,
         durationMs: performance.now() - started,
@@ -193,7 +238,8 @@ export async function runAny(
       };
       if (stop?.kind === 'timeout') reject(new CommandTimeoutError(result, options.timeout as number));
       else if (stop?.kind === 'abort') reject(new CommandAbortedError(result, stop.reason));
-      else if (stop?.kind === 'output') reject(new OutputLimitError(result, stop.stream, maxBuffer));
+      else if (stop?.kind === 'output')
+        reject(new OutputLimitError(result, stop.stream, maxBuffer, textLimit));
       else if (options.check === true && exitCode !== 0) reject(new CommandFailedError(result));
       else resolve(result);
     });
@@ -241,7 +287,20 @@ function validate(command: string, args: readonly string[], options: RunOptions)
         'a command or argument contains a NUL byte, which no program can receive',
       );
   }
-  for (const key of ['timeout', 'maxBuffer'] as const) {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError('runCommand options must be an object, e.g. { timeout: 5000 }');
+  }
+  assertKnownKeys(options, RUN_OPTION_KEYS, 'runCommand options');
+  if (
+    options.maxOutputBytes !== undefined &&
+    options.maxBuffer !== undefined &&
+    options.maxOutputBytes !== options.maxBuffer
+  ) {
+    throw new InvalidArgumentError(
+      `maxOutputBytes (${options.maxOutputBytes}) and maxBuffer (${options.maxBuffer}) are the same limit: give one of them`,
+    );
+  }
+  for (const key of ['timeout', 'maxOutputBytes', 'maxBuffer'] as const) {
     const value = options[key];
     if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
       throw new InvalidArgumentError(`${key} must be a positive number, got ${String(value)}`);

@@ -5,10 +5,11 @@
  * slower command is still running, so endless or huge inputs do not exhaust memory.
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { Semaphore } from '../sync/semaphore.js';
 import type { CommandResult } from './command-result.js';
 import { fillTemplate } from './command-template.js';
-import { type RunOptions, runAny } from './run-command.js';
+import { RUN_OPTION_KEYS, type RunOptions, runAny } from './run-command.js';
 
 export interface EachOutcome {
   readonly index: number;
@@ -48,11 +49,31 @@ export function isFailure(outcome: PromiseSettledResult<CommandResult<string | B
   return outcome.status === 'rejected' || outcome.value.exitCode !== 0;
 }
 
+const RUN_EACH_OPTION_KEYS: readonly (keyof RunEachOptions)[] = [
+  'jobs',
+  'keepGoing',
+  'command',
+  'signal',
+  'window',
+  'onOutcome',
+];
+
 export async function runEach(
   template: readonly string[],
   inputs: Iterable<string> | AsyncIterable<string>,
   options: RunEachOptions,
 ): Promise<RunEachSummary> {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError('runEach options must be an object, e.g. { jobs: 4, onOutcome }');
+  }
+  assertKnownKeys(options, RUN_EACH_OPTION_KEYS, 'runEach options');
+  if (options.command !== undefined) {
+    assertKnownKeys(
+      options.command,
+      RUN_OPTION_KEYS.filter((key) => key !== 'input' && key !== 'signal'),
+      'runEach command options',
+    );
+  }
   const { jobs, signal } = options;
   if (!(Number.isInteger(jobs) && jobs > 0))
     throw new InvalidArgumentError(`jobs must be a positive integer, got ${jobs}`);

@@ -4,9 +4,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { Semaphore } from '../sync/semaphore.js';
 import type { CommandResult } from './command-result.js';
-import { type RunOptions, runCommand } from './run-command.js';
+import { RUN_OPTION_KEYS, type RunOptions, runCommand } from './run-command.js';
 
 export interface CommandSpec {
   readonly command: string;
@@ -24,16 +25,37 @@ export interface RunManyOptions {
   readonly onSettled?: (index: number, outcome: PromiseSettledResult<CommandResult>) => void;
 }
 
+const RUN_MANY_OPTION_KEYS: readonly (keyof RunManyOptions)[] = ['concurrency', 'signal', 'onSettled'];
+
 export async function runMany(
   commands: Iterable<CommandSpec>,
   options: RunManyOptions = {},
 ): Promise<PromiseSettledResult<CommandResult>[]> {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError('runMany options must be an object, e.g. { concurrency: 4 }');
+  }
+  assertKnownKeys(options, RUN_MANY_OPTION_KEYS, 'runMany options');
   const concurrency = options.concurrency ?? availableParallelism();
   if (!(Number.isInteger(concurrency) && concurrency > 0)) {
     throw new InvalidArgumentError(`concurrency must be a positive integer, got ${concurrency}`);
   }
   const slots = new Semaphore(concurrency);
   const specs = [...commands];
+  specs.forEach((spec, index) => {
+    if (spec === null || typeof spec !== 'object') {
+      throw new InvalidArgumentError(
+        `runMany command ${index} must be an object, e.g. { command: 'ls', args: ['-l'] }`,
+      );
+    }
+    assertKnownKeys(spec, ['command', 'args', 'options'], `runMany command ${index}`);
+    if (spec.options !== undefined) {
+      assertKnownKeys(
+        spec.options,
+        RUN_OPTION_KEYS.filter((key) => key !== 'encoding'),
+        `runMany command ${index} options`,
+      );
+    }
+  });
   return Promise.all(
     specs.map(async (spec, index): Promise<PromiseSettledResult<CommandResult>> => {
       let outcome: PromiseSettledResult<CommandResult>;

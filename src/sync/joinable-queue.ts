@@ -22,7 +22,9 @@
  * ```
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { QueueClosedError, TaskDoneTooManyError, WaitAbortedError } from './errors.js';
+import { assertWaitOptions } from './semaphore.js';
 import { WaiterQueue } from './waiter-queue.js';
 
 export interface JoinableQueueOptions {
@@ -48,6 +50,10 @@ export class JoinableQueue<T> implements AsyncIterable<T> {
   #joiners: (() => void)[] = [];
 
   constructor(options: JoinableQueueOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError('JoinableQueue options must be an object, e.g. { maxSize: 100 }');
+    }
+    assertKnownKeys(options, ['maxSize'], 'JoinableQueue options');
     const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
     if (!(maxSize === Number.POSITIVE_INFINITY || (Number.isInteger(maxSize) && maxSize > 0))) {
       throw new InvalidArgumentError(
@@ -73,6 +79,7 @@ export class JoinableQueue<T> implements AsyncIterable<T> {
 
   /** Adds an item, waiting while the queue is full. Rejects with QueueClosedError after close(). */
   put(item: T, options: WaitOptions = {}): Promise<void> {
+    assertWaitOptions(options, 'queue.put()');
     if (options.signal?.aborted)
       return Promise.reject(new WaitAbortedError('queue.put()', options.signal.reason));
     if (this.#closed) return Promise.reject(new QueueClosedError('put'));
@@ -93,6 +100,7 @@ export class JoinableQueue<T> implements AsyncIterable<T> {
 
   /** Takes the oldest item, waiting while the queue is empty. Rejects with QueueClosedError once closed and drained. */
   get(options: WaitOptions = {}): Promise<T> {
+    assertWaitOptions(options, 'queue.get()');
     if (options.signal?.aborted)
       return Promise.reject(new WaitAbortedError('queue.get()', options.signal.reason));
     const item = this.#take();
@@ -114,6 +122,7 @@ export class JoinableQueue<T> implements AsyncIterable<T> {
 
   /** Resolves when every item put so far has been acknowledged with taskDone(). */
   join(options: WaitOptions = {}): Promise<void> {
+    assertWaitOptions(options, 'queue.join()');
     if (this.#unfinished === 0) return Promise.resolve();
     const signal = options.signal;
     return new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@
  * permit back; `withPermit(fn)` holds a permit exactly while `fn` runs, even when it throws.
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/option-keys.js';
 import { WaitAbortedError } from './errors.js';
 import { WaiterQueue } from './waiter-queue.js';
 
@@ -43,6 +44,7 @@ export class Semaphore {
 
   /** Waits for a permit (in arrival order) and returns its Release. */
   acquire(options: AcquireOptions = {}): Promise<Release> {
+    assertWaitOptions(options, this.#what);
     if (options.signal?.aborted)
       return Promise.reject(new WaitAbortedError(this.#what, options.signal.reason));
     const release = this.tryAcquire();
@@ -79,4 +81,12 @@ export class Semaphore {
     };
     return Object.assign(release, { [Symbol.dispose]: release }) as Release;
   }
+}
+
+/** Refuses a wait's options that are not an object, or that have a key other than `signal`. */
+export function assertWaitOptions(options: unknown, what: string): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`${what} options must be an object, e.g. { signal }`);
+  }
+  assertKnownKeys(options, ['signal'], `${what} options`);
 }

@@ -246,7 +246,7 @@ export function describePoolContract(backend: BackendName, extra: Partial<PoolOp
       do blockers.push(pool.submit(t.waitForAbort.with({ signal: controller.signal })));
       while (pool.queued === 0 && blockers.length < 10_000);
       const fillers: Promise<unknown>[] = [];
-      while (pool.queued < 2) fillers.push(pool.submit(t.square, 2).get());
+      while (pool.queued < 2 && fillers.length < 10_000) fillers.push(pool.submit(t.square, 2).get());
       assert.throws(
         () => pool.submit(t.square, 3),
         (error: unknown) => error instanceof QueueFullError && error.code === 'ERR_TASKMILL_QUEUE_FULL',
