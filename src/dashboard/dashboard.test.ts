@@ -83,9 +83,6 @@ async function open(hash = '#/'): Promise<Page> {
   return page;
 }
 
-const cell = (page: Page, queue: string, column: string) =>
-  page.locator(`#queues tr[data-key="${queue}"] td.q-${column}`).innerText();
-
 async function waitForText(page: Page, selector: string, expected: string | RegExp): Promise<void> {
   await page.waitForFunction(
     ([sel, pattern, flags]) => {
