@@ -6,7 +6,10 @@
  *    for 5,000);
  *  - the same end to end with 2 worker processes (jobs/s; target >= 4,000);
  *  - 10 ms sleeping jobs, one worker at concurrency 50 (jobs/s; target >= 3,100);
- * and taskmill's overhead over BullMQ in each (target <= 10 %).
+ * and taskmill's overhead over BullMQ in each (target <= 10 %). These rows put one job per item on
+ * both sides (taskmill: one submit() per item, as a map made them before maps were chunked).
+ *  - issue 11's chunked map: 100,000 trivial items over 2 worker processes, taskmill's map (many
+ *    items per job) against BullMQ's one job per item (target >= 10x).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -111,10 +114,78 @@ async function taskmillRun(
     await pool.apply(t.noop, 0); // connected and warm: time only the jobs
     const items = Array.from({ length: jobs }, (_, i) => i);
     const started = performance.now();
-    const results = await pool.map(t[task], items);
+    // One job per item, as BullMQ's side has (a map would chunk them: see redisChunkedMap).
+    const results = await Promise.all(items.map((n) => pool.submit(t[task], n).get()));
     const seconds = (performance.now() - started) / 1000;
     if (results.length !== jobs || results[jobs - 1] !== jobs - 1)
       throw new Error('taskmill run lost results');
+    return seconds;
+  } finally {
+    await pool.terminate();
+  }
+}
+
+/**
+ * Issue 11: a map of 100,000 trivial items over 2 worker processes (x50 each), taskmill's
+ * chunked map against BullMQ's one job per item (raw Queue/Worker), runs alternating on
+ * workers that run side by side. Results are checked after every timed run.
+ */
+export async function redisChunkedMap(options: {
+  runs: number;
+  quick: boolean;
+}): Promise<Record<string, unknown>[]> {
+  const items = options.quick ? 10_000 : 100_000;
+  const runs = Math.max(1, Math.min(options.runs, 3));
+  await using server = await startRedisServer();
+  const started = await Promise.all(
+    (['bullmq', 'taskmill'] as const).map(async (kind) => {
+      const queue = `bench-chunked-${kind}`;
+      const workers = await startAll(
+        [1, 2].map(() => () => startWorkerProcess(kind, server.plainUrl, queue)),
+      );
+      return { kind, queue, workers };
+    }),
+  );
+  try {
+    const times: Record<Kind, number[]> = { taskmill: [], bullmq: [] };
+    for (let i = -1; i < runs; i++) {
+      for (const { kind, queue } of started) {
+        const size = i < 0 ? 2000 : items; // i = -1: warm-up
+        const seconds =
+          kind === 'taskmill'
+            ? await taskmillMapRun(server.plainUrl, queue, size)
+            : await bullmqRun(server.plainUrl, queue, 'noop', size);
+        if (i >= 0) times[kind].push(seconds);
+      }
+    }
+    const taskmill = items / median(times.taskmill);
+    const bullmq = items / median(times.bullmq);
+    return [
+      {
+        name: 'chunked map, 2 worker processes x50',
+        items,
+        'taskmill map items/s': round(taskmill),
+        'bullmq one job per item jobs/s': round(bullmq),
+        ratio: round(taskmill / bullmq),
+        target: 'ratio >= 10',
+        verdict: taskmill / bullmq >= 10 ? 'meets' : 'misses',
+      },
+    ];
+  } finally {
+    await Promise.all(started.flatMap(({ workers }) => workers.map(stopProcess)));
+  }
+}
+
+async function taskmillMapRun(url: string, queue: string, count: number): Promise<number> {
+  const pool = new Pool({ backend: 'redis', connection: url, queue });
+  try {
+    await pool.apply(t.noop, 0); // connected and warm: time only the map
+    const items = Array.from({ length: count }, (_, i) => i);
+    const started = performance.now();
+    const results = await pool.map(t.noop, items);
+    const seconds = (performance.now() - started) / 1000;
+    if (results.length !== count || !results.every((v, i) => v === i))
+      throw new Error('taskmill map lost results');
     return seconds;
   } finally {
     await pool.terminate();
@@ -127,7 +198,8 @@ async function bullmqRun(url: string, queue: string, task: TaskName, jobs: numbe
   const probe = new Redis(connection);
   const last = (await probe.xrevrange(`bull:${queue}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
   probe.disconnect();
-  const q = new Queue(queue, { connection });
+  // An event stream long enough for every job of the run (BullMQ keeps 10,000 by default).
+  const q = new Queue(queue, { connection, streams: { events: { maxLen: Math.max(10_000, jobs * 2) } } });
   // Read events from the stream's current end, so none of this run's is missed.
   const events = new QueueEvents(queue, { connection, autorun: false, lastEventId: last[0]?.[0] ?? '0-0' });
   try {

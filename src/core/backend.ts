@@ -51,6 +51,11 @@ export interface ExecRequest {
   readonly onProgress?: (index: number, update: ProgressUpdate) => void;
   /** W3C traceparent of the caller's span, set only while tracing is on (src/observe/tracing.ts). */
   readonly traceparent?: string;
+  /**
+   * True on the batches of a map (whatever their size, one item included), never on single
+   * calls: a distributed backend sends such a request as one chunked job.
+   */
+  readonly mapBatch?: boolean;
 }
 
 /**

@@ -6,6 +6,10 @@
  * job suspected of crashing a worker process runs alone (no other task of this worker runs
  * meanwhile), so that if it crashes this one too, the supervisor knows it was that job. A job
  * the caller cancelled is failed unrun by BullMQ itself (job-marks.ts).
+ *
+ * A chunked job (a batch of a map, `items` in its data) runs every item as its own call on the
+ * local pool and returns one value or one encoded error per item, so a failing item fails
+ * alone; the job itself fails only when it cannot run at all, was cancelled, or is handed back.
  */
 import { hostname } from 'node:os';
 import { type Job as BullJob, UnrecoverableError, WaitingError } from 'bullmq';
@@ -24,7 +28,7 @@ import { MalformedJobError, PayloadTooLargeError } from './errors.js';
 import { encodeFailure } from './failure-codec.js';
 import { ALONE } from './job-marks.js';
 import { cancelChannel, jobKey } from './queue-keys.js';
-import type { JobData } from './redis-backend.js';
+import type { ChunkProgress, ChunkResult, JobData } from './redis-backend.js';
 import { TaskAllowList } from './task-allow-list.js';
 import { checkPayloadSize, decodeValue, encodeValue, type Json } from './wire-codec.js';
 import { nextWorkerNumber, type RedisWorker, type ResolvedWorkerOptions, redactMessage } from './worker.js';
@@ -64,24 +68,33 @@ export async function runWorkerHere(
     ...(initializer !== undefined ? { initializer, initializerArgs: options.initializerArgs } : {}),
     metrics: { name: id },
   });
-  /** Jobs running now, by id: their local job (to cancel) and whether they are being handed back. */
-  const running = new Map<string, { job: Job<unknown> | undefined; handBack: boolean }>();
+  /** Jobs running now, by id: their local jobs (to cancel; several for a chunk) and whether they are being handed back. */
+  const running = new Map<string, RunningEntry>();
   const gate = new AloneGate();
   let processed = 0;
 
   const run = async (job: BullJob, token: string | undefined): Promise<Json> => {
     const jobId = job.id ?? '';
-    const entry: { job: Job<unknown> | undefined; handBack: boolean } = { job: undefined, handBack: false };
+    const entry: RunningEntry = { jobs: [], handBack: false, cancelled: false };
     running.set(jobId, entry);
     watch.begin(jobId, job.name, job.attemptsMade);
     let span: ReturnType<typeof startWorkerSpan>;
     try {
-      const { ref, args, timeout } = readJob(job, allowList, maxPayload);
+      const { ref, args, chunk, spread, timeout } = readJob(job, allowList, maxPayload);
       span = startWorkerSpan((job.data as Partial<JobData> | null)?.traceparent, ref.id, id);
       const call = timeout !== undefined ? ref.with({ timeout }) : ref;
+      if (chunk !== undefined) {
+        const encoded = await runChunk(job, call, chunk, spread, entry);
+        if (entry.handBack) throw new TaskAbortedError(ref.id, 'the worker is stopping');
+        if (entry.cancelled) throw new TaskAbortedError(ref.id, 'cancelled by the caller');
+        checkPayloadSize(encoded, maxPayload, `the results of a chunk of ${ref.id}`);
+        watch.end(jobId, 'completed');
+        span?.end();
+        return encoded;
+      }
       const submitted =
         span !== undefined ? span.run(() => pool.submit(call, ...args)) : pool.submit(call, ...args);
-      entry.job = submitted;
+      entry.jobs.push(submitted);
       submitted.onProgress((update) => {
         job.updateProgress(encodeValue(update, 'progress') as object).catch(() => {});
       });
@@ -103,6 +116,45 @@ export async function runWorkerHere(
       processed++;
       running.delete(jobId);
     }
+  };
+
+  /** Runs a chunk's items, each as its own call; every outcome is kept (a failing item fails alone). */
+  const runChunk = async (
+    job: BullJob,
+    call: TaskRef,
+    items: unknown[],
+    spread: boolean,
+    entry: RunningEntry,
+  ): Promise<Json> => {
+    const started = performance.now();
+    const count = items.length;
+    const values: unknown[] = new Array(count);
+    const errors: [number, string][] = [];
+    const settled: Promise<void>[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const item = items[i];
+      const submitted = spread ? pool.submit(call, ...(item as unknown[])) : pool.submit(call, item);
+      entry.jobs.push(submitted);
+      submitted.onProgress((update) => {
+        const report: ChunkProgress = { $item: i, update };
+        job.updateProgress(encodeValue(report, 'progress') as object).catch(() => {});
+      });
+      settled[i] = submitted.get().then(
+        (value) => {
+          values[i] = value;
+        },
+        (error: unknown) => {
+          errors.push([i, encodeFailure(error)]);
+        },
+      );
+    }
+    await Promise.all(settled);
+    errors.sort((a, b) => a[0] - b[0]);
+    const result: ChunkResult = { values, busyMs: performance.now() - started };
+    return encodeValue(
+      errors.length > 0 ? { ...result, errors } : result,
+      `the results of a chunk of ${call.id}`,
+    );
   };
 
   // Two parameters, not three: BullMQ then makes no AbortController per job (cancelling goes
@@ -171,14 +223,17 @@ export async function runWorkerHere(
     if (!Array.isArray(ids)) return;
     for (const jobId of ids) {
       if (typeof jobId !== 'string') continue;
-      running.get(jobId)?.job?.cancel('cancelled by the caller');
+      const entry = running.get(jobId);
+      if (entry === undefined) continue;
+      entry.cancelled = true;
+      for (const local of entry.jobs) local.cancel('cancelled by the caller');
     }
   });
 
   const handBackAll = () => {
     for (const entry of running.values()) {
       entry.handBack = true;
-      entry.job?.cancel('the worker is stopping: the job goes back to the queue');
+      for (const local of entry.jobs) local.cancel('the worker is stopping: the job goes back to the queue');
     }
   };
 
@@ -254,6 +309,14 @@ export async function runWorkerHere(
   };
 }
 
+interface RunningEntry {
+  /** The local calls running the job: one, or a chunk's items. */
+  readonly jobs: Job<unknown>[];
+  handBack: boolean;
+  /** The caller cancelled the job (a chunk then fails as a whole). */
+  cancelled: boolean;
+}
+
 /**
  * Lets jobs suspected of crashing the process run alone: one waits until the tasks running
  * now finish, and no other starts until it is done. In the common case (nothing suspected)
@@ -311,7 +374,13 @@ function readJob(
   job: BullJob,
   allowList: TaskAllowList,
   maxPayload: number,
-): { ref: TaskRef; args: unknown[]; timeout: number | undefined } {
+): {
+  ref: TaskRef;
+  args: unknown[];
+  chunk: unknown[] | undefined;
+  spread: boolean;
+  timeout: number | undefined;
+} {
   const data = job.data as Partial<JobData> | null;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new MalformedJobError(
@@ -319,6 +388,18 @@ function readJob(
     );
   }
   const ref = allowList.resolve(data.task);
+  const timeout = typeof data.timeout === 'number' && data.timeout > 0 ? data.timeout : undefined;
+  if (data.items !== undefined) {
+    checkPayloadSize(data.items as Json, maxPayload, `the arguments of a chunk of ${ref.id}`);
+    const items = decodeValue(data.items as Json);
+    const spread = data.spread === true;
+    if (!Array.isArray(items) || (spread && !items.every(Array.isArray))) {
+      throw new MalformedJobError(
+        `job ${job.id} (${ref.id}) cannot be run: the items of a chunk must be a list${spread ? ' of argument lists' : ''}, got ${describe(items)}`,
+      );
+    }
+    return { ref, args: [], chunk: items, spread, timeout };
+  }
   if (data.args === undefined) {
     throw new MalformedJobError(
       `job ${job.id} (${ref.id}) cannot be run: its data has no args; give the argument list, e.g. { task: '${ref.id}', args: [] }`,
@@ -332,8 +413,7 @@ function readJob(
       `job ${job.id} (${ref.id}) cannot be run: args must be an argument list (an array), got ${describe(args)}`,
     );
   }
-  const timeout = typeof data.timeout === 'number' && data.timeout > 0 ? data.timeout : undefined;
-  return { ref, args, timeout };
+  return { ref, args, chunk: undefined, spread: false, timeout };
 }
 
 function describe(value: unknown): string {

@@ -7,6 +7,13 @@
  * whose key vanished (Redis restarted empty) and fails them with JobLostError, so callers
  * never hang; it also settles jobs whose event was missed.
  *
+ * A map (map, starmap, mapSettled, imap, imapUnordered) goes out in chunked jobs: the pool's map
+ * cuts its input into batches sized from measured task time (map-run.ts), and each batch is one
+ * job whose data carries every item (`items`). The worker runs the items one by one and returns
+ * one value or one encoded error per item, with the time the chunk ran (`busyMs`, which the
+ * sizing reads). A chunk is one job to BullMQ: a killed worker's chunk is recovered as a stalled
+ * job and runs again elsewhere, and the caller takes its results once, from the one completion.
+ *
  * A call with a timeout also has a deadline here, on the caller's side: the worker enforces the
  * timeout, but a worker that died cannot report it. Counted from the moment a worker took the
  * job (its `active` event), the call rejects with TaskTimeoutError once the timeout and a grace
@@ -36,6 +43,7 @@ import { isTaskRef } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
 import { connect, redisOptions } from './connection.js';
 import type { ConnectionSpec } from './connection-spec.js';
+import { MalformedJobError } from './errors.js';
 import { EventReader, type QueueEvent } from './event-reader.js';
 import { decodeFailure, encodeFailure } from './failure-codec.js';
 import { DEFERRED_FAILURE, MARK_IF_EXISTS } from './job-marks.js';
@@ -52,17 +60,45 @@ export const CALLER_GRACE_MS = 500;
 export interface JobData {
   /** Stable task id, `moduleId#name`. */
   readonly task: string;
-  /** The argument list, encoded by wire-codec. */
-  readonly args: Json;
+  /** The argument list, encoded by wire-codec (absent on a chunk of a map, which has `items`). */
+  readonly args?: Json;
   /** Ms the worker lets the task run. */
   readonly timeout?: number;
   /** W3C traceparent of the caller's span, when tracing is on. */
   readonly traceparent?: string;
   /**
+   * A chunk of a map instead of `args`: the encoded list of its items, each an argument list
+   * (`spread`) or a single argument.
+   */
+  readonly items?: Json;
+  readonly spread?: boolean;
+  /**
    * Crashes of a worker process this job was present at (set by the supervisor that recovered
    * it): the next worker runs it alone.
    */
   readonly crashed?: number;
+}
+
+/** Largest number of items one chunked job carries. */
+export const MAX_CHUNK_ITEMS = 1000;
+/**
+ * Items a map takes as running at once on the workers, for chunk sizing (a fair share of the
+ * input per worker slot): the caller cannot count the workers' slots, so a typical figure
+ * (two workers of 32); chunk sizes follow measured task time whatever it is.
+ */
+export const MAP_PARALLELISM = 64;
+
+/** What a worker returns for a chunk: per-item values, per-item encoded failures, time run. */
+export interface ChunkResult {
+  readonly values: unknown[];
+  readonly errors?: [index: number, failure: string][];
+  readonly busyMs: number;
+}
+
+/** A chunk item's progress report, as a worker sends it. */
+export interface ChunkProgress {
+  readonly $item: number;
+  readonly update: ProgressUpdate;
 }
 
 interface Pending {
@@ -74,6 +110,8 @@ interface Pending {
   settle(value: unknown, error: Error | undefined): void;
   /** On Redis for sure (the add returned), so a missing key means the job is lost. */
   added: boolean;
+  /** Items of a chunked job (undefined for a single call). */
+  readonly chunk?: number;
   /** The call's timeout, enforced here too once a worker has taken the job. */
   readonly timeout?: number;
   deadline?: LongTimer;
@@ -89,7 +127,7 @@ export class RedisBackend implements Backend {
   readonly name = 'redis' as const;
   readonly slots: number;
   readonly parallelism: number;
-  readonly maxBatch = 1;
+  readonly maxBatch = MAX_CHUNK_ITEMS;
   readonly acceptsFunctions = false;
   readonly copiesArguments = true;
   readonly queueName: string;
@@ -121,7 +159,7 @@ export class RedisBackend implements Backend {
     this.prefix = validatePrefix(options.prefix);
     this.#redis = redisOptions(options.connection as ConnectionSpec | undefined);
     this.slots = positive('inFlight', options.inFlight, 5000);
-    this.parallelism = this.slots;
+    this.parallelism = Math.min(this.slots, MAP_PARALLELISM);
     this.#maxPayload = positive('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD);
     this.#lostInterval = positive('lostJobCheckInterval', options.lostJobCheckInterval, 5000);
     this.#connectTimeout = positive('connectTimeout', options.connectTimeout, 10_000);
@@ -169,7 +207,9 @@ export class RedisBackend implements Backend {
   exec(request: ExecRequest): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
       try {
-        const data = this.#encode(request);
+        const chunk = request.mapBatch === true;
+        const data = chunk ? this.#encodeChunk(request) : this.#encode(request);
+        const count = chunk ? (request.singleArgs ?? request.items).length : 1;
         const id = this.#idPrefix + ++this.#seq;
         const pending: Pending = {
           id,
@@ -178,7 +218,9 @@ export class RedisBackend implements Backend {
           onProgress: undefined,
           request,
           added: false,
-          ...(request.timeout !== undefined ? { timeout: request.timeout } : {}),
+          ...(chunk ? { chunk: count } : {}),
+          // A chunk's items run one after another: its deadline covers all of them.
+          ...(request.timeout !== undefined ? { timeout: request.timeout * count } : {}),
           settle: (value, error) => {
             this.#byRequest.delete(request);
             if (pending.timeout !== undefined) {
@@ -186,9 +228,22 @@ export class RedisBackend implements Backend {
               this.#timed.delete(id);
               if (this.#timed.size === 0) this.#reader?.unwant('active');
             }
-            if (error === undefined) resolve({ values: [value] });
-            else if (failsWholeRequest(error)) reject(error);
-            else resolve({ values: [undefined], errors: new Map([[0, error]]) });
+            if (error !== undefined && failsWholeRequest(error)) reject(error);
+            else if (!chunk) {
+              if (error === undefined) resolve({ values: [value] });
+              else resolve({ values: [undefined], errors: new Map([[0, error]]) });
+            } else if (error !== undefined) {
+              // The chunk failed as a whole (its task is unknown, its data unreadable): every item with it.
+              const errors = new Map<number, Error>();
+              for (let i = 0; i < count; i++) errors.set(i, error);
+              resolve({ values: new Array(count), errors });
+            } else {
+              try {
+                resolve(readChunkResult(value, count, request.taskName));
+              } catch (bad) {
+                reject(bad);
+              }
+            }
           },
         };
         this.#byRequest.set(request, pending);
@@ -285,6 +340,20 @@ export class RedisBackend implements Backend {
     const data: JobData =
       timeout === undefined ? { task: request.task.id, args } : { task: request.task.id, args, timeout };
     return request.traceparent === undefined ? data : { ...data, traceparent: request.traceparent };
+  }
+
+  #encodeChunk(request: ExecRequest): JobData {
+    if (!isTaskRef(request.task)) {
+      throw new InvalidArgumentError(
+        'the redis backend runs task references only (tasks(url).name), not functions',
+      );
+    }
+    const spread = request.singleArgs === undefined;
+    const items = encodeValue(spread ? request.items : request.singleArgs, 'items');
+    checkPayloadSize(items, this.#maxPayload, `the arguments of a chunk of ${request.taskName}`);
+    const data: JobData = { task: request.task.id, items, spread };
+    const timed = request.timeout === undefined ? data : { ...data, timeout: request.timeout };
+    return request.traceparent === undefined ? timed : { ...timed, traceparent: request.traceparent };
   }
 
   #remote(
@@ -402,7 +471,11 @@ export class RedisBackend implements Backend {
         }
         if (update === null || typeof update !== 'object') update = { data: update };
         for (const p of list) {
-          if (p.request !== undefined) p.request.onProgress?.(p.firstIndex, update);
+          if (p.chunk !== undefined) {
+            const item = update as Partial<ChunkProgress>;
+            if (typeof item.$item === 'number' && item.update !== undefined)
+              p.request?.onProgress?.(p.firstIndex + item.$item, item.update);
+          } else if (p.request !== undefined) p.request.onProgress?.(p.firstIndex, update);
           else p.onProgress?.(p.firstIndex, update);
         }
         return;
@@ -540,6 +613,30 @@ function failsWholeRequest(error: Error): boolean {
     error.name === 'TaskAbortedError' ||
     error.name === 'TaskTimeoutError'
   );
+}
+
+/** A chunk's outcome as the pool takes it (a result of another shape fails the chunk: MalformedJobError). */
+function readChunkResult(value: unknown, count: number, task: string): ExecResult {
+  const result = value as Partial<ChunkResult> | null;
+  if (
+    result === null ||
+    typeof result !== 'object' ||
+    !Array.isArray(result.values) ||
+    result.values.length !== count
+  ) {
+    throw new MalformedJobError(
+      `a chunk of ${task} came back without its ${count} results: is every worker of this queue running this version of taskmill?`,
+    );
+  }
+  let errors: Map<number, Error> | undefined;
+  if (Array.isArray(result.errors) && result.errors.length > 0) {
+    errors = new Map();
+    for (const [index, failure] of result.errors) errors.set(index, decodeFailure(failure));
+  }
+  const out: { values: unknown[]; errors?: Map<number, Error>; busyMs?: number } = { values: result.values };
+  if (errors !== undefined) out.errors = errors;
+  if (typeof result.busyMs === 'number') out.busyMs = result.busyMs;
+  return out;
 }
 
 /** BullMQ's form: keep everything when neither bound is given. */

@@ -88,6 +88,7 @@ class ChunkRequest implements ExecRequest {
   readonly buffers?: readonly BufferPath[];
   readonly timeout?: number;
   readonly singleArgs?: readonly unknown[];
+  readonly mapBatch = true;
 
   constructor(
     readonly task: TaskRef | LocalFunction,
