@@ -33,7 +33,13 @@ export interface JobView {
   readonly queue: string;
   readonly state: string;
   readonly task: string;
+  /**
+   * The arguments; for a chunk of a map (job data with `items`, no `args`), the chunk's items
+   * (each an argument list when the map spread them, as starmap does).
+   */
   readonly args: ShownText;
+  /** Set on a chunk of a map: how many items it carries and whether each is an argument list. */
+  readonly chunk?: { readonly items: number; readonly spread: boolean };
   readonly result?: ShownText;
   /** The error, then its causes, outermost first. */
   readonly error?: readonly ErrorLink[];
@@ -56,9 +62,8 @@ export function jobView(
   hash: JobHash,
   attempts: readonly unknown[],
 ): JobView {
-  const data = parseJson(hash.data ?? '') as
-    | { task?: unknown; args?: unknown; traceparent?: unknown }
-    | undefined;
+  const data = parseJson(hash.data ?? '') as JobDataShape | undefined;
+  const chunk = chunkOf(data);
   const options = parseJson(hash.opts ?? '') as { attempts?: unknown } | undefined;
   const stacks = parseJson(hash.stacktrace ?? '[]');
   return {
@@ -66,7 +71,8 @@ export function jobView(
     queue,
     state,
     task: typeof data?.task === 'string' ? data.task : (hash.name ?? ''),
-    args: shown(data?.args, Buffer.byteLength(hash.data ?? '')),
+    args: shown(chunk !== undefined ? data?.items : data?.args, Buffer.byteLength(hash.data ?? '')),
+    ...(chunk !== undefined ? { chunk } : {}),
     ...(hash.returnvalue !== undefined && hash.failedReason === undefined
       ? { result: shown(parseJson(hash.returnvalue), Buffer.byteLength(hash.returnvalue)) }
       : {}),
@@ -83,8 +89,9 @@ export function jobView(
 /** The stored JSON of one part, whole, for download. */
 export function jobPart(hash: JobHash, part: string): string | undefined {
   if (part === 'args') {
-    const data = parseJson(hash.data ?? '') as { args?: unknown } | undefined;
-    return data === undefined ? undefined : JSON.stringify(data.args ?? null, null, 2);
+    const data = parseJson(hash.data ?? '') as JobDataShape | undefined;
+    if (data === undefined) return undefined;
+    return JSON.stringify((chunkOf(data) !== undefined ? data.items : data.args) ?? null, null, 2);
   }
   if (part === 'result') return hash.returnvalue;
   if (part === 'error') {
@@ -93,6 +100,27 @@ export function jobPart(hash: JobHash, part: string): string | undefined {
       : JSON.stringify(parseFailure(hash.failedReason), null, 2);
   }
   return undefined;
+}
+
+/** The job data fields read here (see JobData in distributed/redis-backend.ts). */
+interface JobDataShape {
+  readonly task?: unknown;
+  readonly args?: unknown;
+  readonly items?: unknown;
+  readonly spread?: unknown;
+  readonly traceparent?: unknown;
+}
+
+/** A chunk of a map carries `items` instead of `args`. */
+function chunkOf(data: JobDataShape | undefined): { items: number; spread: boolean } | undefined {
+  if (data === undefined || data.args !== undefined || data.items === undefined) return undefined;
+  let items: unknown;
+  try {
+    items = decodeValue(data.items);
+  } catch {
+    items = data.items;
+  }
+  return { items: Array.isArray(items) ? items.length : 0, spread: data.spread === true };
 }
 
 function times(hash: JobHash): Partial<JobView> {

@@ -420,7 +420,7 @@ export const PAGE_JS = String.raw`
             h('div', { class: 'k', text: 'Started' }), h('div', { text: when(j.startedAt) }),
             h('div', { class: 'k', text: 'Finished' }), h('div', { text: when(j.finishedAt) }),
             j.traceparent ? [h('div', { class: 'k', text: 'traceparent' }), h('div', { text: j.traceparent })] : null),
-          payload('Arguments', 'args', j.args),
+          payload(j.chunk ? 'Items (' + num(j.chunk.items) + ', one chunk of a map' + (j.chunk.spread ? ', each an argument list' : '') + ')' : 'Arguments', 'args', j.args),
           j.result ? payload('Result', 'result', j.result) : null,
           j.error ? [h('h3', { text: 'Error' }), h('div', { id: 'job-error' }, j.error.map(function (e, i) {
             return h('div', { class: 'error-link' },

@@ -66,7 +66,16 @@ for i, key in ipairs(KEYS) do
     local args = data
     if #data <= 4096 then
       local ok, decoded = pcall(cjson.decode, data)
-      if ok and type(decoded) == 'table' and decoded.args ~= nil then args = (string.gsub(cjson.encode(decoded.args), '\\\\/', '/')) end
+      if ok and type(decoded) == 'table' then
+        local shown = decoded.args
+        if shown == nil then shown = decoded.items end
+        if shown ~= nil then args = (string.gsub(cjson.encode(shown), '\\\\/', '/')) end
+      end
+    else
+      local a = string.find(data, '"args":', 1, true)
+      local c = string.find(data, '"items":', 1, true)
+      if a ~= nil and (c == nil or a < c) then args = string.sub(data, a + 7)
+      elseif c ~= nil then args = string.sub(data, c + 8) end
     end
     local reason = redis.call('HGET', key, 'failedReason') or ''
     local value = redis.call('HGET', key, 'returnvalue') or ''
