@@ -61,6 +61,8 @@ export interface ExecRequest {
    * so that a flow resumed by another process follows the very jobs already on the queue.
    */
   readonly jobId?: string;
+  /** With `jobId`: the job may be on the queue already (finished, even), so look it up once added. */
+  readonly jobMayExist?: boolean;
 }
 
 /**

@@ -431,7 +431,7 @@ export class RedisBackend implements Backend {
         const named: string[] = [];
         for (const item of batch) {
           item.pending.added = true;
-          if (item.pending.request?.jobId !== undefined) named.push(item.pending.id);
+          if (item.pending.request?.jobMayExist === true) named.push(item.pending.id);
         }
         // A job named by its caller may have been there (and finished) before: look once.
         if (named.length > 0) void this.#check(named).catch(() => {});

@@ -151,7 +151,9 @@ export class FlowRun implements NodeSink {
     const entries: NodeEntry[] = [];
     for (const record of again) {
       const entry = this.#entry(record.nodes, record.attempt, record.jobId);
-      if (entry !== undefined) entries.push(entry);
+      if (entry === undefined) continue;
+      entry.jobMayExist = true;
+      entries.push(entry);
     }
     for (const entry of entries) this.#enqueue(entry);
     this.#flush();
