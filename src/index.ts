@@ -116,3 +116,10 @@ export { Lock } from './sync/lock.js';
 export { type AcquireOptions, type Release, Semaphore } from './sync/semaphore.js';
 export { SharedLock, type SharedLockHandle } from './sync/shared-lock.js';
 export { TaskLocal } from './sync/task-local.js';
+// Workflows: chain, group, chord (and TaskRef.partial), run by pool.run / submitFlow / flow(id).
+export { chain, chord, group } from './workflows/compose.js';
+export { FlowCancelledError, FlowNodeError, FlowNotFoundError } from './workflows/errors.js';
+export type { FlowEvents, FlowHandle, FlowNode, FlowState } from './workflows/flow-handle.js';
+export type { NodeEvent, NodeProgress, NodeState } from './workflows/flow-run.js';
+export type { Flow, NodeOptions, Step } from './workflows/spec.js';
+export type { SubmitFlowOptions } from './workflows/submit.js';

@@ -9,3 +9,10 @@ export async function sleep10(n: number): Promise<number> {
   await sleep(10);
   return n;
 }
+
+/** A chord's callback: adds up every result it is given. */
+export function sum(values: number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}

@@ -10,12 +10,15 @@
  * both sides (taskmill: one submit() per item, as a map made them before maps were chunked).
  *  - issue 11's chunked map: 100,000 trivial items over 2 worker processes, taskmill's map (many
  *    items per job) against BullMQ's one job per item (target >= 10x).
+ *  - issue 14's chord: 10,000 trivial nodes and a callback that adds their results, over 2 worker
+ *    processes, taskmill's pool.run(chord(...)) against BullMQ's FlowProducer (a parent with
+ *    10,000 children; the parent reads getChildrenValues()).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Queue, QueueEvents } from 'bullmq';
+import { FlowProducer, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Pool, tasks } from 'taskmill';
+import { chord, Pool, tasks } from 'taskmill';
 import { startRedisServer } from '../../dist/distributed/testing/redis-server.js';
 import type * as BenchTasks from './bench-tasks.js';
 import { makeHosts } from './network-hosts.js';
@@ -229,6 +232,147 @@ async function bullmqRun(url: string, queue: string, task: TaskName, jobs: numbe
     return (performance.now() - started) / 1000;
   } finally {
     await events.close();
+    await q.close();
+  }
+}
+
+/**
+ * Issue 14: a chord of 10,000 trivial nodes and a callback over 2 worker processes (x50 each),
+ * taskmill (nodes chunked, the default; and one job per node, chunkSize 1) against BullMQ's
+ * FlowProducer, runs alternating on workers that run side by side. The callback's sum is
+ * checked after every run.
+ */
+export async function redisChord(options: {
+  runs: number;
+  quick: boolean;
+}): Promise<Record<string, unknown>[]> {
+  const nodes = options.quick ? 2000 : 10_000;
+  const runs = Math.max(1, Math.min(options.runs, 3));
+  await using server = await startRedisServer();
+  type Contender = 'taskmill' | 'taskmill1' | 'bullmq';
+  const contenders: Contender[] = ['bullmq', 'taskmill', 'taskmill1'];
+  const started = await Promise.all(
+    contenders.map(async (kind) => {
+      const queue = `bench-chord-${kind}`;
+      const workers = await startAll(
+        [1, 2].map(
+          () => () => startWorkerProcess(kind === 'bullmq' ? 'bullmq' : 'taskmill', server.plainUrl, queue),
+        ),
+      );
+      return { kind, queue, workers };
+    }),
+  );
+  try {
+    const times: Record<Contender, number[]> = { taskmill: [], taskmill1: [], bullmq: [] };
+    for (let i = -1; i < runs; i++) {
+      for (const { kind, queue } of started) {
+        const size = i < 0 ? 500 : nodes; // i = -1: warm-up
+        const seconds =
+          kind === 'bullmq'
+            ? await bullmqFlowRun(server.plainUrl, queue, size)
+            : await taskmillChordRun(server.plainUrl, queue, size, kind === 'taskmill1' ? 1 : undefined);
+        if (i >= 0) times[kind].push(seconds);
+      }
+    }
+    const rate = (kind: Contender) => nodes / median(times[kind]);
+    return [
+      {
+        name: 'chord, 2 worker processes x50',
+        nodes,
+        'taskmill s': round(median(times.taskmill)),
+        'taskmill 1 job/node s': round(median(times.taskmill1)),
+        'bullmq FlowProducer s': round(median(times.bullmq)),
+        'taskmill nodes/s': round(rate('taskmill')),
+        'bullmq nodes/s': round(rate('bullmq')),
+        ratio: round(rate('taskmill') / rate('bullmq')),
+        'ratio 1 job/node': round(rate('taskmill1') / rate('bullmq')),
+      },
+    ];
+  } finally {
+    await Promise.all(started.flatMap(({ workers }) => workers.map(stopProcess)));
+  }
+}
+
+async function taskmillChordRun(
+  url: string,
+  queue: string,
+  count: number,
+  chunkSize: number | undefined,
+): Promise<number> {
+  const pool = new Pool({ backend: 'redis', connection: url, queue });
+  try {
+    await pool.apply(t.noop, 0); // connected and warm: time only the flow
+    const started = performance.now();
+    const flow = chord(
+      Array.from({ length: count }, (_, n) => t.noop.partial(n)),
+      t.sum,
+    );
+    const total = await pool.run(flow, chunkSize === undefined ? {} : { chunkSize });
+    const seconds = (performance.now() - started) / 1000;
+    if (total !== (count * (count - 1)) / 2) throw new Error(`taskmill chord gave ${total}`);
+    return seconds;
+  } finally {
+    await pool.terminate();
+  }
+}
+
+async function bullmqFlowRun(url: string, queue: string, count: number): Promise<number> {
+  const { hostname, port } = new URL(url);
+  const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
+  const probe = new Redis(connection);
+  const last = (await probe.xrevrange(`bull:${queue}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
+  probe.disconnect();
+  // An event stream long enough for every event of the run, as in bullmqRun.
+  const q = new Queue(queue, { connection, streams: { events: { maxLen: Math.max(10_000, count * 6) } } });
+  const flows = new FlowProducer({ connection });
+  const events = new QueueEvents(queue, { connection, autorun: false, lastEventId: last[0]?.[0] ?? '0-0' });
+  try {
+    await q.waitUntilReady();
+    let parentId: string | undefined;
+    let result: string | undefined;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const early = new Map<string, string>();
+    events.on('completed', ({ jobId, returnvalue }) => {
+      if (parentId === undefined) early.set(jobId, String(returnvalue));
+      else if (jobId === parentId) {
+        result = String(returnvalue);
+        finish();
+      }
+    });
+    void events.run().catch(() => {});
+    await events.waitUntilReady();
+    const keep = {
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 604_800, count: 10_000 },
+    };
+    const started = performance.now();
+    const tree = await flows.add({
+      name: 'sum',
+      queueName: queue,
+      data: {},
+      opts: keep,
+      children: Array.from({ length: count }, (_, n) => ({
+        name: 'noop',
+        queueName: queue,
+        data: { n },
+        opts: keep,
+      })),
+    });
+    parentId = tree.job.id;
+    if (parentId !== undefined && early.has(parentId)) {
+      result = early.get(parentId);
+      finish();
+    }
+    await finished;
+    const seconds = (performance.now() - started) / 1000;
+    if (Number(result) !== (count * (count - 1)) / 2) throw new Error(`bullmq flow gave ${result}`);
+    return seconds;
+  } finally {
+    await events.close();
+    await flows.close();
     await q.close();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'bullmq';
 import { startWorker } from 'taskmill';
-import { noop, sleep10 } from './bench-tasks.js';
+import { noop, sleep10, sum } from './bench-tasks.js';
 
 const [kind, url, queue, concurrencyText] = process.argv.slice(2);
 const concurrency = Number(concurrencyText ?? 50);
@@ -22,7 +22,12 @@ if (kind === 'taskmill') {
   const { hostname, port } = new URL(String(url));
   const worker = new Worker(
     String(queue),
-    async (job) => (job.name === 'sleep10' ? sleep10(job.data.n) : noop(job.data.n)),
+    async (job) => {
+      if (job.name === 'sleep10') return sleep10(job.data.n);
+      // A flow's parent (the chord's callback): its children's values, as BullMQ gives them.
+      if (job.name === 'sum') return sum(Object.values(await job.getChildrenValues<number>()));
+      return noop(job.data.n);
+    },
     { connection: { host: hostname, port: Number(port), maxRetriesPerRequest: null }, concurrency },
   );
   await worker.waitUntilReady();

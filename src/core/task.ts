@@ -9,6 +9,7 @@
  */
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type Flow, makeFlow } from '../workflows/spec.js';
 import { InvalidArgumentError } from './errors.js';
 import { assertKnownKeys } from './option-keys.js';
 
@@ -38,9 +39,26 @@ export interface TaskRef<Args extends unknown[] = any[], Result = unknown> {
   readonly options: CallOptions;
   /** The same task with per-call options (timeout, signal). */
   with(options: CallOptions): TaskRef<Args, Result>;
+  /**
+   * A workflow step with its first arguments bound (typed); the rest come from the previous
+   * step of a chain: `chain(t.download.partial(url), t.resize.partial({ width: 200 }), t.upload)`.
+   */
+  partial<const P extends ArgPrefix<Args>>(...args: P): Flow<DropArgs<Args, P>, Result>;
   /** Phantom field that carries the types (arguments checked like a function's); never set at run time. */
   readonly __signature?: (...args: Args) => Result;
 }
+
+/** The argument lists that start `A`: `[]`, `[A0]`, `[A0, A1]`, ... */
+export type ArgPrefix<A extends unknown[]> = A extends [infer F, ...infer R]
+  ? [] | [F, ...ArgPrefix<R>]
+  : [] | A;
+/** What is left of `A` once the arguments `P` are bound. */
+export type DropArgs<A extends unknown[], P extends unknown[]> = A extends [
+  ...{ [K in keyof P]: unknown },
+  ...infer R,
+]
+  ? R
+  : never;
 
 /** Anything a pool can run: a task reference, or (on sequential and async backends) a plain function. */
 export type Task<Args extends unknown[] = unknown[], Result = unknown> =
@@ -131,7 +149,10 @@ function makeRef<Args extends unknown[], Result>(
       assertKnownKeys(more, CALL_OPTION_KEYS, `${name}.with() options`);
       return makeRef(module, moduleId, name, { ...options, ...pickCallOptions(more) });
     },
-  };
+    partial(...args: unknown[]) {
+      return makeFlow({ type: 'task', task: ref as TaskRef, args, options: {} });
+    },
+  } as TaskRef<Args, Result>;
   return Object.freeze(ref);
 }
 

@@ -210,7 +210,7 @@ export class RedisBackend implements Backend {
         const chunk = request.mapBatch === true;
         const data = chunk ? this.#encodeChunk(request) : this.#encode(request);
         const count = chunk ? (request.singleArgs ?? request.items).length : 1;
-        const id = this.#idPrefix + ++this.#seq;
+        const id = request.jobId ?? this.#idPrefix + ++this.#seq;
         const pending: Pending = {
           id,
           task: request.taskName,
@@ -322,6 +322,11 @@ export class RedisBackend implements Backend {
     await this.close();
   }
 
+  /** @internal The caller's connection (workflows keep their state beside the queue). */
+  get redisClient(): Redis | undefined {
+    return this.#client;
+  }
+
   // ---- internals ---------------------------------------------------------------------------
 
   #open(): Queue {
@@ -423,7 +428,13 @@ export class RedisBackend implements Backend {
     }
     queue.addBulk(batch.map(({ name, data, opts }) => ({ name, data, opts }))).then(
       () => {
-        for (const item of batch) item.pending.added = true;
+        const named: string[] = [];
+        for (const item of batch) {
+          item.pending.added = true;
+          if (item.pending.request?.jobMayExist === true) named.push(item.pending.id);
+        }
+        // A job named by its caller may have been there (and finished) before: look once.
+        if (named.length > 0) void this.#check(named).catch(() => {});
       },
       (error: unknown) => {
         for (const item of batch)

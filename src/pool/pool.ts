@@ -28,6 +28,10 @@ import { type ExposeOptions, type Exposure, exposePool } from '../observe/expose
 import type { PoolObserver } from '../observe/observer.js';
 import type { PoolMetrics } from '../observe/pool-metrics.js';
 import { type MetricsCallOptions, observePool, poolMetrics } from '../observe/pool-observe.js';
+import type { FlowHandle } from '../workflows/flow-handle.js';
+import type { FlowHost } from '../workflows/host.js';
+import type { Step } from '../workflows/spec.js';
+import { attachFlow, type SubmitFlowOptions, submitFlow } from '../workflows/submit.js';
 import { createBackend } from './backend-registry.js';
 import { CallLedger, type Epoch } from './call-ledger.js';
 import type { Dispatcher, Entry, ProgressEvent } from './dispatch.js';
@@ -319,6 +323,25 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return job;
   }
 
+  /** Runs a workflow (chain, group, chord) and resolves with its output; see submitFlow(). */
+  run<R>(flow: Step<[], R>, options?: SubmitFlowOptions): Promise<R> {
+    try {
+      return this.submitFlow(flow, options).result();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Starts a workflow and returns its handle: id, state per node, events, cancel(), result. */
+  submitFlow<R>(flow: Step<[], R>, options?: SubmitFlowOptions): FlowHandle<R> {
+    return submitFlow(this.#flowHost(), flow, options);
+  }
+
+  /** Distributed backends (redis): a handle on a flow by its id, from any process; resumes it if it runs. */
+  flow<R = unknown>(id: string, options?: SubmitFlowOptions): FlowHandle<R> {
+    return attachFlow(this.#flowHost(), id, options);
+  }
+
   /** Resolves when fewer than `maxQueue` calls are waiting. */
   whenQueueHasRoom(): Promise<void> {
     return this.#queue.whenRoom();
@@ -386,6 +409,23 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  #flows: FlowHost | undefined;
+
+  #flowHost(): FlowHost {
+    this.#flows ??= {
+      backendName: this.backend,
+      defaultTimeout: this.#options.timeout,
+      ready: () => this.#ready(),
+      assertOpen: () => this.#assertOpen(),
+      prepareBatch: (task, items, first) => prepareBatch(this.backend, task, items, first),
+      enqueue: (entry) => this.#queue.enqueue(entry),
+      withdraw: (entry, reason) => this.#queue.withdraw(entry, reason),
+      enter: () => this.#enter(),
+      leave: (epoch) => this.#leave(epoch),
+    };
+    return this.#flows;
+  }
 
   /** @internal The stall guard's way in: ends the pool with `reason` (see stall-guard.ts). */
   _terminate(reason: PoolClosedError): Promise<void> {
