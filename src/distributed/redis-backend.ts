@@ -41,6 +41,7 @@ import {
 import { type LongTimer, startTimer } from '../core/long-timer.js';
 import { isTaskRef } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
+import type { RedisScheduleAccess } from '../schedules/redis-schedules.js';
 import { connect, redisOptions } from './connection.js';
 import type { ConnectionSpec } from './connection-spec.js';
 import { MalformedJobError } from './errors.js';
@@ -320,6 +321,19 @@ export class RedisBackend implements Backend {
       this.#cancelTasks.push(pending.task);
     }
     await this.close();
+  }
+
+  /** @internal The queue and its connection, for schedules (src/schedules/redis-schedules.ts). */
+  scheduleAccess(): RedisScheduleAccess {
+    const queue = this.#open();
+    return {
+      queue,
+      client: this.#client as Redis,
+      prefix: this.prefix,
+      queueName: this.queueName,
+      jobOptions: this.#baseJob,
+      maxPayloadBytes: this.#maxPayload,
+    };
   }
 
   // ---- internals ---------------------------------------------------------------------------

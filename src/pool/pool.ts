@@ -28,6 +28,9 @@ import { type ExposeOptions, type Exposure, exposePool } from '../observe/expose
 import type { PoolObserver } from '../observe/observer.js';
 import type { PoolMetrics } from '../observe/pool-metrics.js';
 import { type MetricsCallOptions, observePool, poolMetrics } from '../observe/pool-observe.js';
+import { PoolSchedules } from '../schedules/pool-schedules.js';
+import type { Schedule, ScheduleInfo } from '../schedules/schedule.js';
+import type { ScheduleOptions } from '../schedules/spec.js';
 import { createBackend } from './backend-registry.js';
 import { CallLedger, type Epoch } from './call-ledger.js';
 import type { Dispatcher, Entry, ProgressEvent } from './dispatch.js';
@@ -71,6 +74,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   #shutdown: Promise<void> | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #host: CallHost;
+  #schedules: PoolSchedules | undefined;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -319,6 +323,29 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return job;
   }
 
+  /**
+   * Runs `task(...args)` on a schedule: `{ every: '15m' }` or `{ cron: '0 3 * * *', tz }`. On
+   * Redis it is a job scheduler in the queue (one run per window, however many workers; it
+   * outlives this pool); locally, timers that live as long as the pool. See src/schedules.
+   */
+  schedule<A extends unknown[], R>(
+    task: Task<A, R>,
+    options: ScheduleOptions,
+    ...args: A
+  ): Promise<Schedule> {
+    try {
+      this.#assertOpen();
+      return this.#scheduler().add(task as Task<never[], unknown>, options, args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The schedules of this pool (locally) or of its queue (Redis). */
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.#scheduler().list();
+  }
+
   /** Resolves when fewer than `maxQueue` calls are waiting. */
   whenQueueHasRoom(): Promise<void> {
     return this.#queue.whenRoom();
@@ -337,6 +364,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   close(): void {
     if (this.#state !== 'open') return;
     this.#state = 'closed';
+    this.#schedules?.stop();
     this.#shutdown = this.#ledger
       .whenSettled()
       .then(() => this.whenIdle())
@@ -395,6 +423,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   #terminate(reason: PoolClosedError): Promise<void> {
     if (this.#state === 'terminated') return this.#shutdown ?? Promise.resolve();
     this.#state = 'terminated';
+    this.#schedules?.stop();
     this.#queue.terminate(reason);
     for (const run of [...this.#runs]) run.abort(reason);
     const previous = this.#shutdown;
@@ -412,6 +441,17 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   #ready(): Promise<Backend> {
     if (this.#impl !== undefined) return Promise.resolve(this.#impl);
     return this.#loading as Promise<Backend>;
+  }
+
+  #scheduler(): PoolSchedules {
+    this.#schedules ??= new PoolSchedules({
+      backend: this.backend,
+      ready: () => this.#ready(),
+      check: (task, args) => void prepareCall(this.backend, task, [...args], 'args'),
+      submit: (task, args) => this.submit(task, ...(args as never[])),
+      timeoutOf: (task) => (isTaskRef(task) ? task.options.timeout : undefined) ?? this.#options.timeout,
+    });
+    return this.#schedules;
   }
 
   #assertOpen(): void {
