@@ -32,6 +32,8 @@ export interface StoredSchedule {
   readonly paused: boolean;
   /** Ms the worker lets each run take, when the task reference has a timeout. */
   readonly timeout?: number;
+  /** BullMQ options of each run's job (how long finished runs are kept), as the pool had them. */
+  readonly opts?: JobsOptions;
 }
 
 /** What a scheduled job's data carries besides `task` and `args`, for the worker. */
@@ -71,9 +73,13 @@ export class RedisSchedules implements ScheduleControl {
   }
 
   /** Makes or replaces a schedule; one that is paused stays paused (with the new definition). */
-  async upsert(definition: Omit<StoredSchedule, 'paused'>): Promise<Schedule> {
+  async upsert(definition: Omit<StoredSchedule, 'paused' | 'opts'>): Promise<Schedule> {
     const existing = await this.#read(definition.id);
-    const stored: StoredSchedule = { ...definition, paused: existing?.paused ?? false };
+    const stored: StoredSchedule = {
+      ...definition,
+      opts: this.#access.jobOptions,
+      paused: existing?.paused ?? false,
+    };
     await this.#access.client.hset(this.#key, definition.id, JSON.stringify(stored));
     if (!stored.paused) await this.#activate(stored);
     return new Schedule(definition.id, definition.task, this);
@@ -166,7 +172,7 @@ export class RedisSchedules implements ScheduleControl {
       stored.every !== undefined
         ? { every: stored.every }
         : { pattern: stored.cron as string, tz: stored.tz ?? 'UTC' },
-      { name: stored.task, data, opts: this.#access.jobOptions },
+      { name: stored.task, data, opts: stored.opts ?? this.#access.jobOptions },
     );
   }
 
