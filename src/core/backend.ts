@@ -56,6 +56,8 @@ export interface ExecRequest {
    * calls: a distributed backend sends such a request as one chunked job.
    */
   readonly mapBatch?: boolean;
+  /** A single call's dedupe key (`.with({ jobId })`): a distributed backend uses it as the job's id. */
+  readonly jobId?: string;
 }
 
 /**

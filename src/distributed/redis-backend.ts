@@ -211,7 +211,8 @@ export class RedisBackend implements Backend {
         const chunk = request.mapBatch === true;
         const data = chunk ? this.#encodeChunk(request) : this.#encode(request);
         const count = chunk ? (request.singleArgs ?? request.items).length : 1;
-        const id = this.#idPrefix + ++this.#seq;
+        // A call's own jobId is its job's id: a second add with it attaches to the first job.
+        const id = (!chunk ? request.jobId : undefined) ?? this.#idPrefix + ++this.#seq;
         const pending: Pending = {
           id,
           task: request.taskName,
@@ -294,7 +295,8 @@ export class RedisBackend implements Backend {
     if (pending === undefined) return;
     this.#untrack(pending);
     pending.settle(undefined, reason);
-    this.#cancelRemote(pending.id, pending.task);
+    // A job that other calls (the same jobId) still wait for is left to run for them.
+    if (!this.#pending.has(pending.id)) this.#cancelRemote(pending.id, pending.task);
   }
 
   async close(): Promise<void> {
@@ -438,6 +440,11 @@ export class RedisBackend implements Backend {
     queue.addBulk(batch.map(({ name, data, opts }) => ({ name, data, opts }))).then(
       () => {
         for (const item of batch) item.pending.added = true;
+        // A jobId that was already on the queue may name a job that finished long ago: look once.
+        const given = batch
+          .filter((item) => item.pending.request?.jobId !== undefined)
+          .map((item) => item.pending.id);
+        if (given.length > 0) void this.#check(given).catch(() => {});
       },
       (error: unknown) => {
         for (const item of batch)

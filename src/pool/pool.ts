@@ -28,6 +28,7 @@ import { type ExposeOptions, type Exposure, exposePool } from '../observe/expose
 import type { PoolObserver } from '../observe/observer.js';
 import type { PoolMetrics } from '../observe/pool-metrics.js';
 import { type MetricsCallOptions, observePool, poolMetrics } from '../observe/pool-observe.js';
+import { jobIdOf, RecentJobs, refuseJobId } from '../schedules/job-ids.js';
 import { PoolSchedules } from '../schedules/pool-schedules.js';
 import type { Schedule, ScheduleInfo } from '../schedules/schedule.js';
 import type { ScheduleOptions } from '../schedules/spec.js';
@@ -75,6 +76,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   readonly #dispatcher: Dispatcher;
   readonly #host: CallHost;
   #schedules: PoolSchedules | undefined;
+  #recentJobs: RecentJobs | undefined;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -151,9 +153,16 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     let call: SingleCall;
     try {
       this.#assertOpen();
+      const same = this.#sameJob(task as Task<never[], unknown>);
+      if (same !== undefined) return same.get() as Promise<R>;
       call = this.#makeCall(task as Task<never[], unknown>, args);
     } catch (error) {
       return Promise.reject(error);
+    }
+    if (call.jobId !== undefined) {
+      const job = this.#jobFor(call);
+      this.#launchWhenRoom(call);
+      return job.get() as Promise<R>;
     }
     const promise = new Promise<R>((resolve, reject) => {
       call.resolve = resolve as (value: unknown) => void;
@@ -170,11 +179,11 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
    */
   submit<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<R> {
     this.#assertOpen();
+    const same = this.#sameJob(task as Task<never[], unknown>);
+    if (same !== undefined) return same as Job<R>;
     if (!this.#queue.hasRoom) throw new QueueFullError(this.#options.maxQueue);
     const call = this.#makeCall(task as Task<never[], unknown>, args);
-    const job = new Job<R>(++this.#jobSeq, call.taskName, this.#prefix);
-    call.job = job as Job<unknown>;
-    job._attach(call);
+    const job = this.#jobFor(call) as Job<R>;
     this.#launch(call);
     return job;
   }
@@ -443,6 +452,25 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return this.#loading as Promise<Backend>;
   }
 
+  /** A call's Job (its id the call's jobId, if it has one), remembered by jobId on the local backends. */
+  #jobFor(call: SingleCall): Job<unknown> {
+    const job = new Job<unknown>(call.jobId ?? ++this.#jobSeq, call.taskName, this.#prefix);
+    call.job = job;
+    job._attach(call);
+    if (call.jobId !== undefined && this.backend !== 'redis') {
+      this.#recentJobs ??= new RecentJobs();
+      this.#recentJobs.remember(call.jobId, job);
+    }
+    return job;
+  }
+
+  /** Locally, the Job an earlier call with the same jobId made (on Redis the queue dedupes). */
+  #sameJob(task: Task<never[], unknown>): Job<unknown> | undefined {
+    if (this.backend === 'redis' || this.#recentJobs === undefined) return undefined;
+    const jobId = jobIdOf(task);
+    return jobId === undefined ? undefined : this.#recentJobs.get(jobId);
+  }
+
   #scheduler(): PoolSchedules {
     this.#schedules ??= new PoolSchedules({
       backend: this.backend,
@@ -534,6 +562,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   ): Promise<unknown[]> {
     try {
       this.#assertOpen();
+      refuseJobId(task, 'map');
     } catch (error) {
       return Promise.reject(error);
     }
@@ -554,6 +583,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     ordered: boolean,
   ): AsyncIterableIterator<unknown> {
     this.#assertOpen();
+    refuseJobId(task, ordered ? 'imap' : 'imapUnordered');
     const epoch = this.#enter();
     try {
       return iterateRun(this.#dispatcher, task, input, options, ordered, this.#track(epoch));
