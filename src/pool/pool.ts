@@ -341,10 +341,10 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     task: Task<A, R>,
     options: ScheduleOptions,
     ...args: A
-  ): Promise<Schedule> {
+  ): Promise<Schedule<R>> {
     try {
       this.#assertOpen();
-      return this.#scheduler().add(task as Task<never[], unknown>, options, args);
+      return this.#scheduler().add(task as Task<never[], unknown>, options, args) as Promise<Schedule<R>>;
     } catch (error) {
       return Promise.reject(error);
     }

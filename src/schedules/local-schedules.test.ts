@@ -271,6 +271,14 @@ describe('schedule options are checked', { timeout: 30_000 }, () => {
     const wrong = pool.schedule(t.square, { every: '1h' }, 'seven');
     (await wrong).remove();
     const right = await pool.schedule(t.square, { every: '1h' }, 7);
+    const [run] = await next(right, 'run');
+    // The run's Job has the task's result type.
+    const value: number = await (run as ScheduleRun<number>).job.get();
+    assert.equal(value, 49);
+    right.on('run', (later) => {
+      const typed: Promise<number> = later.job.get();
+      void typed;
+    });
     await right.remove();
   });
 });

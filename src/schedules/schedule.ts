@@ -23,12 +23,12 @@ export interface ScheduleInfo {
 }
 
 /** A run a local schedule started (on Redis, runs happen on the workers: see the README). */
-export interface ScheduleRun {
+export interface ScheduleRun<R = unknown> {
   /** The start of the window this run belongs to. */
   readonly due: Date;
   /** True when it runs after its window passed (the `'run-once'` policy's catch-up run). */
   readonly late: boolean;
-  readonly job: Job<unknown>;
+  readonly job: Job<R>;
 }
 
 /** Windows a local schedule let pass unrun (policy `'skip'`, or no room on the pool's queue). */
@@ -40,8 +40,8 @@ export interface ScheduleMissed {
   readonly reason: 'window passed' | 'queue full';
 }
 
-export interface ScheduleEvents {
-  run: [run: ScheduleRun];
+export interface ScheduleEvents<R = unknown> {
+  run: [run: ScheduleRun<R>];
   missed: [missed: ScheduleMissed];
 }
 
@@ -57,7 +57,7 @@ export interface ScheduleControl {
  * One schedule. On the local backends it emits `run` (with the run's Job) and `missed`; on
  * Redis the runs happen on the workers, and the handle only looks after the schedule.
  */
-export class Schedule extends EventEmitter<ScheduleEvents> {
+export class Schedule<R = unknown> extends EventEmitter<ScheduleEvents<R>> {
   readonly #control: ScheduleControl;
 
   /** @internal Made by `pool.schedule()`. */
