@@ -83,6 +83,16 @@ export {
 } from './parallel/parallel.js';
 export type { MapProgress } from './pool/map-run.js';
 export { type MapOptions, Pool, type PoolEvents, type PoolOptions, type ProgressEvent } from './pool/pool.js';
+// Schedules: run a task every interval or by cron, on Redis (one run per window) or locally.
+export { InvalidScheduleError, ScheduleNotFoundError } from './schedules/errors.js';
+export {
+  Schedule,
+  type ScheduleEvents,
+  type ScheduleInfo,
+  type ScheduleMissed,
+  type ScheduleRun,
+} from './schedules/schedule.js';
+export type { MissedPolicy, ScheduleOptions } from './schedules/spec.js';
 // Subprocesses: run external commands (no shell), alone or many at once.
 export type { CommandResult } from './subprocess/command-result.js';
 export {

@@ -22,6 +22,13 @@ export interface CallOptions {
   readonly timeout?: number;
   /** Cancels the call: queued, it is dropped; running, its task sees `currentTask().signal` fire. */
   readonly signal?: AbortSignal;
+  /**
+   * The call's dedupe key (apply/submit): a second call with the same jobId does not run the
+   * task again but attaches to the first one's result. On Redis the key is the job's id on the
+   * queue, for every caller of that queue, as long as the job's record is kept; locally, for
+   * the calls of one pool (the last 10,000 keys).
+   */
+  readonly jobId?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the default stands for "a task taking any arguments"
@@ -157,7 +164,8 @@ function makeRef<Args extends unknown[], Result>(
 }
 
 /** The keys of CallOptions and TasksOptions: any other is refused. */
-export const CALL_OPTION_KEYS: readonly (keyof CallOptions)[] = ['timeout', 'signal'];
+export const CALL_OPTION_KEYS: readonly (keyof CallOptions)[] = ['timeout', 'signal', 'jobId'];
+const JOB_ID = /^[A-Za-z0-9_.@:-]{1,200}$/;
 const TASKS_OPTION_KEYS: readonly (keyof TasksOptions)[] = ['id'];
 
 function checkOptionsObject(options: unknown, where: string): void {
@@ -167,7 +175,7 @@ function checkOptionsObject(options: unknown, where: string): void {
 }
 
 function pickCallOptions(options: CallOptions): CallOptions {
-  const out: { timeout?: number; signal?: AbortSignal } = {};
+  const out: { timeout?: number; signal?: AbortSignal; jobId?: string } = {};
   if (options.timeout !== undefined) {
     if (!(typeof options.timeout === 'number' && options.timeout > 0 && Number.isFinite(options.timeout))) {
       throw new InvalidArgumentError(
@@ -181,6 +189,14 @@ function pickCallOptions(options: CallOptions): CallOptions {
       throw new InvalidArgumentError('signal must be an AbortSignal (e.g. AbortSignal.timeout(1000))');
     }
     out.signal = options.signal;
+  }
+  if (options.jobId !== undefined) {
+    if (typeof options.jobId !== 'string' || !JOB_ID.test(options.jobId) || /^\d+$/.test(options.jobId)) {
+      throw new InvalidArgumentError(
+        `jobId ${JSON.stringify(options.jobId)} is not valid: use 1-200 letters, digits, and . _ - @ : (not only digits, which BullMQ keeps for its own ids), e.g. 'order-42'`,
+      );
+    }
+    out.jobId = options.jobId;
   }
   return out;
 }

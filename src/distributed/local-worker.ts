@@ -22,6 +22,7 @@ import { poolFamilies, renderPrometheus } from '../observe/prometheus-text.js';
 import { startWorkerSpan } from '../observe/tracing.js';
 import { WorkerWatch } from '../observe/worker-watch.js';
 import { Pool } from '../pool/pool.js';
+import { missedRun } from '../schedules/redis-schedules.js';
 import { TaskmillBullWorker } from './bullmq-worker.js';
 import { connect, describeConnection, redisOptions } from './connection.js';
 import { MalformedJobError, PayloadTooLargeError } from './errors.js';
@@ -160,6 +161,14 @@ export async function runWorkerHere(
   // Two parameters, not three: BullMQ then makes no AbortController per job (cancelling goes
   // through our own channel and the local pool).
   const processor = async (job: BullJob, token?: string): Promise<Json> => {
+    // A scheduled run whose window passed before any worker took it, with policy 'skip'.
+    const skipped = await missedRun(job.id, job.data);
+    if (skipped !== undefined) {
+      log(
+        `worker ${id}: job ${job.id} not run: its window passed before a worker took it (schedule ${skipped.schedule}, missed: 'skip')`,
+      );
+      return skipped;
+    }
     const crashed = (job.data as Partial<JobData> | null)?.crashed;
     if (crashed === undefined) {
       const wait = gate.shared();

@@ -8,10 +8,14 @@ import type { SerializedError } from '../core/error-codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { assertKnownKeys } from '../core/option-keys.js';
 import { queuesKey } from '../observe/worker-watch.js';
+import { RedisSchedules } from '../schedules/redis-schedules.js';
+import type { ScheduleInfo } from '../schedules/schedule.js';
 import { connect, redisOptions } from './connection.js';
 import type { ConnectionSpec } from './connection-spec.js';
 import { describeFailure, parseFailure } from './failure-codec.js';
+import { DEFAULT_KEEP_COMPLETED, DEFAULT_KEEP_FAILED } from './job-options.js';
 import { jobKey, validatePrefix, validateQueueName } from './queue-keys.js';
+import { DEFAULT_MAX_PAYLOAD, toKeep } from './redis-backend.js';
 
 export interface QueueAdminOptions {
   readonly queue: string;
@@ -57,7 +61,19 @@ export interface QueueAdmin {
    * its counters. Refused while jobs are running, unless `force` (their workers then fail them).
    */
   obliterate(options?: { force?: boolean }): Promise<void>;
+  /** The queue's schedules (`pool.schedule()` on Redis): list, pause, resume, remove (`taskmill queue schedules`). */
+  readonly schedules: ScheduleAdmin;
   close(): Promise<void>;
+}
+
+export interface ScheduleAdmin {
+  /** Every schedule of the queue, by id. */
+  list(): Promise<ScheduleInfo[]>;
+  /** Throws ScheduleNotFoundError for an unknown id. */
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  /** False when there was no such schedule. */
+  remove(id: string): Promise<boolean>;
 }
 
 export async function openQueueAdmin(options: QueueAdminOptions): Promise<QueueAdmin> {
@@ -84,7 +100,29 @@ export async function openQueueAdmin(options: QueueAdminOptions): Promise<QueueA
     }
     return found;
   };
+  const schedules = new RedisSchedules({
+    queue,
+    client,
+    prefix,
+    queueName: name,
+    jobOptions: {
+      removeOnComplete: toKeep(DEFAULT_KEEP_COMPLETED),
+      removeOnFail: toKeep(DEFAULT_KEEP_FAILED),
+    },
+    maxPayloadBytes: DEFAULT_MAX_PAYLOAD,
+  });
+  const scheduleId = (id: string) => {
+    if (typeof id !== 'string' || id === '')
+      throw new InvalidArgumentError('give a schedule id, e.g. taskmill queue schedules pause nightly');
+    return id;
+  };
   return {
+    schedules: {
+      list: () => schedules.list(),
+      pause: (id) => schedules.pause(scheduleId(id)),
+      resume: (id) => schedules.resume(scheduleId(id)),
+      remove: (id) => schedules.remove(scheduleId(id)),
+    },
     async counts() {
       const c = await queue.getJobCounts(
         'waiting',

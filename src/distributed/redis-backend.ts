@@ -41,6 +41,7 @@ import {
 import { type LongTimer, startTimer } from '../core/long-timer.js';
 import { isTaskRef } from '../core/task.js';
 import type { ProgressUpdate } from '../core/task-context.js';
+import type { RedisScheduleAccess } from '../schedules/redis-schedules.js';
 import { connect, redisOptions } from './connection.js';
 import type { ConnectionSpec } from './connection-spec.js';
 import { MalformedJobError } from './errors.js';
@@ -293,7 +294,8 @@ export class RedisBackend implements Backend {
     if (pending === undefined) return;
     this.#untrack(pending);
     pending.settle(undefined, reason);
-    this.#cancelRemote(pending.id, pending.task);
+    // A job that other calls (the same jobId) still wait for is left to run for them.
+    if (!this.#pending.has(pending.id)) this.#cancelRemote(pending.id, pending.task);
   }
 
   async close(): Promise<void> {
@@ -325,6 +327,19 @@ export class RedisBackend implements Backend {
   /** @internal The caller's connection (workflows keep their state beside the queue). */
   get redisClient(): Redis | undefined {
     return this.#client;
+  }
+
+  /** @internal The queue and its connection, for schedules (src/schedules/redis-schedules.ts). */
+  scheduleAccess(): RedisScheduleAccess {
+    const queue = this.#open();
+    return {
+      queue,
+      client: this.#client as Redis,
+      prefix: this.prefix,
+      queueName: this.queueName,
+      jobOptions: this.#baseJob,
+      maxPayloadBytes: this.#maxPayload,
+    };
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -431,9 +446,10 @@ export class RedisBackend implements Backend {
         const named: string[] = [];
         for (const item of batch) {
           item.pending.added = true;
-          if (item.pending.request?.jobMayExist === true) named.push(item.pending.id);
+          const request = item.pending.request;
+          // A job named by its caller may have been there (and finished) before: look once.
+          if (request?.jobId !== undefined && request.jobMayExist !== false) named.push(item.pending.id);
         }
-        // A job named by its caller may have been there (and finished) before: look once.
         if (named.length > 0) void this.#check(named).catch(() => {});
       },
       (error: unknown) => {

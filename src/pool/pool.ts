@@ -32,6 +32,10 @@ import type { FlowHandle } from '../workflows/flow-handle.js';
 import type { FlowHost } from '../workflows/host.js';
 import type { Step } from '../workflows/spec.js';
 import { attachFlow, type SubmitFlowOptions, submitFlow } from '../workflows/submit.js';
+import { jobIdOf, RecentJobs, refuseJobId } from '../schedules/job-ids.js';
+import { PoolSchedules } from '../schedules/pool-schedules.js';
+import type { Schedule, ScheduleInfo } from '../schedules/schedule.js';
+import type { ScheduleOptions } from '../schedules/spec.js';
 import { createBackend } from './backend-registry.js';
 import { CallLedger, type Epoch } from './call-ledger.js';
 import type { Dispatcher, Entry, ProgressEvent } from './dispatch.js';
@@ -75,6 +79,8 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   #shutdown: Promise<void> | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #host: CallHost;
+  #schedules: PoolSchedules | undefined;
+  #recentJobs: RecentJobs | undefined;
 
   constructor(options: PoolOptions = {}) {
     super();
@@ -151,9 +157,16 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     let call: SingleCall;
     try {
       this.#assertOpen();
+      const same = this.#sameJob(task as Task<never[], unknown>);
+      if (same !== undefined) return same.get() as Promise<R>;
       call = this.#makeCall(task as Task<never[], unknown>, args);
     } catch (error) {
       return Promise.reject(error);
+    }
+    if (call.jobId !== undefined) {
+      const job = this.#jobFor(call);
+      this.#launchWhenRoom(call);
+      return job.get() as Promise<R>;
     }
     const promise = new Promise<R>((resolve, reject) => {
       call.resolve = resolve as (value: unknown) => void;
@@ -170,11 +183,11 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
    */
   submit<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<R> {
     this.#assertOpen();
+    const same = this.#sameJob(task as Task<never[], unknown>);
+    if (same !== undefined) return same as Job<R>;
     if (!this.#queue.hasRoom) throw new QueueFullError(this.#options.maxQueue);
     const call = this.#makeCall(task as Task<never[], unknown>, args);
-    const job = new Job<R>(++this.#jobSeq, call.taskName, this.#prefix);
-    call.job = job as Job<unknown>;
-    job._attach(call);
+    const job = this.#jobFor(call) as Job<R>;
     this.#launch(call);
     return job;
   }
@@ -332,6 +345,24 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     }
   }
 
+  /**
+   * Runs `task(...args)` on a schedule: `{ every: '15m' }` or `{ cron: '0 3 * * *', tz }`. On
+   * Redis it is a job scheduler in the queue (one run per window, however many workers; it
+   * outlives this pool); locally, timers that live as long as the pool. See src/schedules.
+   */
+  schedule<A extends unknown[], R>(
+    task: Task<A, R>,
+    options: ScheduleOptions,
+    ...args: A
+  ): Promise<Schedule<R>> {
+    try {
+      this.#assertOpen();
+      return this.#scheduler().add(task as Task<never[], unknown>, options, args) as Promise<Schedule<R>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   /** Starts a workflow and returns its handle: id, state per node, events, cancel(), result. */
   submitFlow<R>(flow: Step<[], R>, options?: SubmitFlowOptions): FlowHandle<R> {
     return submitFlow(this.#flowHost(), flow, options);
@@ -340,6 +371,11 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   /** Distributed backends (redis): a handle on a flow by its id, from any process; resumes it if it runs. */
   flow<R = unknown>(id: string, options?: SubmitFlowOptions): FlowHandle<R> {
     return attachFlow(this.#flowHost(), id, options);
+  }
+
+  /** The schedules of this pool (locally) or of its queue (Redis). */
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.#scheduler().list();
   }
 
   /** Resolves when fewer than `maxQueue` calls are waiting. */
@@ -360,6 +396,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   close(): void {
     if (this.#state !== 'open') return;
     this.#state = 'closed';
+    this.#schedules?.stop();
     this.#shutdown = this.#ledger
       .whenSettled()
       .then(() => this.whenIdle())
@@ -435,6 +472,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   #terminate(reason: PoolClosedError): Promise<void> {
     if (this.#state === 'terminated') return this.#shutdown ?? Promise.resolve();
     this.#state = 'terminated';
+    this.#schedules?.stop();
     this.#queue.terminate(reason);
     for (const run of [...this.#runs]) run.abort(reason);
     const previous = this.#shutdown;
@@ -452,6 +490,36 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   #ready(): Promise<Backend> {
     if (this.#impl !== undefined) return Promise.resolve(this.#impl);
     return this.#loading as Promise<Backend>;
+  }
+
+  /** A call's Job (its id the call's jobId, if it has one), remembered by jobId on the local backends. */
+  #jobFor(call: SingleCall): Job<unknown> {
+    const job = new Job<unknown>(call.jobId ?? ++this.#jobSeq, call.taskName, this.#prefix);
+    call.job = job;
+    job._attach(call);
+    if (call.jobId !== undefined && this.backend !== 'redis') {
+      this.#recentJobs ??= new RecentJobs();
+      this.#recentJobs.remember(call.jobId, job);
+    }
+    return job;
+  }
+
+  /** Locally, the Job an earlier call with the same jobId made (on Redis the queue dedupes). */
+  #sameJob(task: Task<never[], unknown>): Job<unknown> | undefined {
+    if (this.backend === 'redis' || this.#recentJobs === undefined) return undefined;
+    const jobId = jobIdOf(task);
+    return jobId === undefined ? undefined : this.#recentJobs.get(jobId);
+  }
+
+  #scheduler(): PoolSchedules {
+    this.#schedules ??= new PoolSchedules({
+      backend: this.backend,
+      ready: () => this.#ready(),
+      check: (task, args) => void prepareCall(this.backend, task, [...args], 'args'),
+      submit: (task, args) => this.submit(task, ...(args as never[])),
+      timeoutOf: (task) => (isTaskRef(task) ? task.options.timeout : undefined) ?? this.#options.timeout,
+    });
+    return this.#schedules;
   }
 
   #assertOpen(): void {
@@ -534,6 +602,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   ): Promise<unknown[]> {
     try {
       this.#assertOpen();
+      refuseJobId(task, 'map');
     } catch (error) {
       return Promise.reject(error);
     }
@@ -554,6 +623,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     ordered: boolean,
   ): AsyncIterableIterator<unknown> {
     this.#assertOpen();
+    refuseJobId(task, ordered ? 'imap' : 'imapUnordered');
     const epoch = this.#enter();
     try {
       return iterateRun(this.#dispatcher, task, input, options, ordered, this.#track(epoch));

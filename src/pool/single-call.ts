@@ -32,6 +32,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
   readonly transfer?: readonly ArrayBuffer[];
   readonly buffers?: readonly BufferPath[];
   readonly timeout?: number;
+  readonly jobId?: string;
   job: Job<unknown> | undefined;
   resolve: ((value: unknown) => void) | undefined;
   reject: ((error: unknown) => void) | undefined;
@@ -56,6 +57,8 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
     if (carried?.transfer !== undefined) this.transfer = carried.transfer;
     if (carried?.buffers !== undefined) this.buffers = carried.buffers;
     if (timeout !== undefined) this.timeout = timeout;
+    const jobId = typeof task === 'function' ? undefined : task.options.jobId;
+    if (jobId !== undefined) this.jobId = jobId;
   }
 
   get request(): ExecRequest {

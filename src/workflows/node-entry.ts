@@ -28,8 +28,8 @@ export class NodeEntry implements Entry, ExecRequest {
   readonly buffers?: readonly BufferPath[];
   readonly timeout?: number;
   readonly jobId?: string;
-  /** Set on the jobs of a resumed flow, which may be on the queue (or finished) already. */
-  jobMayExist?: boolean;
+  /** True on the jobs of a resumed flow, which may be on the queue (or finished) already. */
+  jobMayExist = false;
 
   constructor(
     readonly task: TaskRef,

@@ -1,7 +1,7 @@
 /**
  * `taskmill queue`: a queue's counts (waiting, active, completed, failed, delayed);
  * `--failed` lists failed jobs with their errors; `retry <id>` / `retry --all-failed`;
- * `remove <id>`.
+ * `remove <id>`; `schedules` lists the queue's schedules, `schedules pause|resume|remove <id>`.
  */
 import type { Command } from 'commander';
 import type { QueueAdmin } from '../../distributed/queue-admin.js';
@@ -33,6 +33,27 @@ function merged(command: Command): Flags {
   for (const [key, value] of Object.entries(own)) {
     if (value !== undefined && !(key === 'queue' && value === 'taskmill' && parent.queue !== undefined))
       out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Options from `queue` down to `command` (`queue schedules remove`): a value given on the
+ * command line wins over a default at any level, a lower level's over a higher one's.
+ */
+function mergedChain(command: Command): Flags {
+  const chain: Command[] = [];
+  for (let at: Command | null = command; at !== null && at.name() !== 'taskmill'; at = at.parent) {
+    chain.unshift(at);
+    if (at.name() === 'queue') break;
+  }
+  const out: Flags = {};
+  for (const level of chain) {
+    for (const [key, value] of Object.entries(level.opts())) {
+      if (value === undefined) continue;
+      if (level.getOptionValueSource(key) === 'default' && out[key] !== undefined) continue;
+      out[key] = value;
+    }
   }
   return out;
 }
@@ -102,4 +123,58 @@ export function register(program: Command): void {
       });
     },
   );
+
+  registerSchedules(queue);
+}
+
+function registerSchedules(queue: Command): void {
+  const schedules = addRedisFlags(
+    queue
+      .command('schedules')
+      .description("list the queue's schedules (pool.schedule): id, task, timing, next run, paused"),
+  )
+    .option('--json', 'print JSON')
+    .action(async (_flags: Flags, command: Command) => {
+      const flags = mergedChain(command);
+      await withAdmin(flags, async (admin) => {
+        const list = await admin.schedules.list();
+        if (flags.json === true) {
+          process.stdout.write(`${JSON.stringify(list)}\n`);
+          return;
+        }
+        if (list.length === 0) {
+          process.stdout.write(`queue ${String(flags.queue)}: no schedules\n`);
+          return;
+        }
+        const lines = list.map(
+          (s) =>
+            `${s.id}  ${s.task}  ${s.timing}  missed: ${s.missed}  ${s.paused ? 'paused' : `next ${s.next?.toISOString() ?? '-'}`}`,
+        );
+        process.stdout.write(`${lines.join('\n')}\n`);
+      });
+    });
+  const verbs = {
+    pause: "stop a schedule's runs until it is resumed (its definition is kept)",
+    resume: 'run a paused schedule again from its next window',
+    remove: 'delete a schedule',
+  } as const;
+  for (const [verb, description] of Object.entries(verbs) as [keyof typeof verbs, string][]) {
+    addRedisFlags(schedules.command(`${verb} <id>`).description(description)).action(
+      async (id: string, _flags: Flags, command: Command) => {
+        const flags = mergedChain(command);
+        await withAdmin(flags, async (admin) => {
+          if (verb === 'remove') {
+            if (!(await admin.schedules.remove(id))) {
+              process.stderr.write(`taskmill: no schedule ${id} on queue ${String(flags.queue)}\n`);
+              process.exitCode = 1;
+              return;
+            }
+          } else await admin.schedules[verb](id);
+          process.stdout.write(
+            `schedule ${id} ${verb === 'pause' ? 'paused' : verb === 'resume' ? 'resumed' : 'removed'}\n`,
+          );
+        });
+      },
+    );
+  }
 }
