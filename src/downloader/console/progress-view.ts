@@ -2,7 +2,7 @@
  * Shows a run's progress on stderr. On a terminal: a few live lines redrawn in place several
  * times a second (the run's bar, then one line per large file in flight); messages go above
  * them through log(), so nothing overwrites anything. Off a terminal (logs, CI, pipes): one
- * plain line every `everyMs` (default 5 s), and messages as they come.
+ * plain line every `everyMs` (default 3 s), and messages as they come.
  */
 import type { CrawlEvent } from '../crawl.js';
 import type { DownloadEvent } from '../types.js';
@@ -32,24 +32,30 @@ export function createProgressView(label: string, options: ProgressViewOptions =
   const stream = options.stream ?? process.stderr;
   const progress = new RunProgress(label, options.crawl);
   progress.sample(performance.now());
-  return stream.isTTY ? terminalView(progress, stream) : plainView(progress, stream, options.everyMs ?? 5000);
+  return stream.isTTY ? terminalView(progress, stream) : plainView(progress, stream, options.everyMs ?? 3000);
 }
 
 function terminalView(progress: RunProgress, stream: NodeJS.WriteStream): ProgressView {
   let drawn = 0;
   let stopped = false;
-  const clear = () => {
-    if (drawn === 0) return '';
-    const up = drawn > 1 ? `\x1b[${drawn - 1}A` : '';
-    drawn = 0;
-    return `\r${up}\x1b[J`;
+  /**
+   * Replaces the lines drawn last with `next`, erasing line by line (never "clear to the end of
+   * the screen", which some terminals, tmux among them, take as a whole-screen clear to scroll
+   * away); leaves the cursor at the end of the last new line, or where the first old one began.
+   */
+  const paint = (next: readonly string[]): string => {
+    let out = drawn > 1 ? `\r\x1b[${drawn - 1}A` : '\r';
+    const rows = Math.max(drawn, next.length);
+    for (let row = 0; row < rows; row++) out += `${row > 0 ? '\n' : ''}\x1b[2K${next[row] ?? ''}`;
+    const back = rows - Math.max(next.length, 1);
+    if (back > 0) out += `\x1b[${back}A\r`;
+    if (back > 0 && next.length > 0) out += `\x1b[2K${next[next.length - 1]}`;
+    drawn = next.length;
+    return out;
   };
   const frame = () => {
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
-    const lines = progress.lines(performance.now()).map((line) => fit(line, width));
-    const text = clear() + lines.join('\n');
-    drawn = lines.length;
-    return text;
+    const width = Math.max(20, (stream.columns || 80) - 1);
+    return paint(progress.lines(performance.now()).map((line) => fit(line, width)));
   };
   const timer = setInterval(() => {
     progress.sample(performance.now());
@@ -62,13 +68,17 @@ function terminalView(progress: RunProgress, stream: NodeJS.WriteStream): Progre
       progress.update(event);
     },
     log(text) {
-      stream.write(stopped ? `${text}\n` : `${clear()}${text}\n${frame()}`);
+      if (stopped) stream.write(`${text}\n`);
+      else {
+        const erased = paint([]);
+        stream.write(`${erased}${text}\n${frame()}`);
+      }
     },
     stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      stream.write(`${clear()}${SHOW_CURSOR}`);
+      stream.write(`${paint([])}${SHOW_CURSOR}`);
     },
   };
 }
