@@ -36,7 +36,9 @@ export function classifyError(error: unknown): AttemptError {
     name === 'AbortError' ||
     code === 'ABORT_ERR' ||
     code === 'UND_ERR_ABORTED' ||
-    code === 'UND_ERR_DESTROYED'
+    code === 'UND_ERR_DESTROYED' ||
+    // The task was cancelled (an interrupted run): undici rejects with the signal's reason.
+    code === 'ERR_TASKMILL_ABORTED'
   ) {
     return new AttemptError('ERR_ABORTED', 'cancelled', { retryable: false, cause: error });
   }

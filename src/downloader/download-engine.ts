@@ -3,7 +3,8 @@
  * at most a window of items outstanding (memory stays flat whatever the input size), outcomes
  * and byte progress delivered as events, a summary at the end.
  */
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { tasks } from '../core/task.js';
 import { runsInProcess } from '../pool/backend-registry.js';
 import { Pool } from '../pool/pool.js';
@@ -19,6 +20,10 @@ export interface EngineOptions {
   readonly run: ResolvedRun;
   readonly outDir: string;
   readonly total: number | undefined;
+  /**
+   * Stops the run cleanly: no new item starts, those in flight are stopped (their `.part` files
+   * stay for a rerun) and come out as `interrupted`, then the summary (`stopped: true`).
+   */
   readonly signal?: AbortSignal;
   readonly pool?: Record<string, unknown>;
 }
@@ -44,6 +49,30 @@ function failedFromError(item: DownloadItem, error: unknown): ItemResult {
 /** Names in the output folder when the run starts (files, folders, links alike). */
 async function listFolder(outDir: string): Promise<Set<string>> {
   return new Set(await readdir(outDir));
+}
+
+/** An item stopped in flight, with the `.part` file it left (when it left one with bytes). */
+async function interruptedResult(
+  stopped: { readonly item: DownloadItem; readonly bytes: number; readonly started: boolean },
+  outDir: string,
+): Promise<ItemResult> {
+  const item = stopped.item;
+  const partFile = `${item.name}.part`;
+  const part = await lstat(join(outDir, partFile)).catch(() => undefined);
+  return {
+    index: item.index,
+    url: item.url,
+    name: item.name,
+    outcome: 'interrupted',
+    bytes: stopped.bytes,
+    attempts: 0,
+    reason: stopped.started
+      ? 'stopped in flight: the run was interrupted'
+      : 'not started: the run was interrupted',
+    code: 'ERR_INTERRUPTED',
+    ...(part?.isFile() && part.size > 0 ? { partFile, partBytes: part.size } : {}),
+    ms: 0,
+  };
 }
 
 function skippedResult(item: DownloadItem): ItemResult {
@@ -72,16 +101,33 @@ export async function* runDownloads(
     workers: run.workers,
     initializer: downloadTasks.setupDownloader,
     initializerArgs: [settings],
-    ...(options.signal ? { signal: options.signal } : {}),
   });
   const parallel = run.backend === 'sequential' ? 1 : run.backend === 'async' ? run.concurrency : run.workers;
   const window = Math.max(2, parallel * 2);
   const channel = new EventChannel<Internal>();
-  const indexOfJob = new Map<string, number>();
+  interface Running {
+    readonly item: DownloadItem;
+    readonly cancel: (reason: Error) => unknown;
+    readonly started: () => boolean;
+    /** Bytes its progress reported. */
+    bytes: number;
+    /** When the run was interrupted: whether this item had started. */
+    wasRunning?: boolean;
+  }
+  const jobs = new Map<string, Running>();
   pool.on('progress', (event) => {
-    const bytes = (event.data as { bytes?: unknown } | undefined)?.bytes;
-    const index = event.jobId === undefined ? undefined : indexOfJob.get(event.jobId);
-    if (typeof bytes === 'number' && index !== undefined) channel.push({ type: 'bytes', index, bytes });
+    const data = event.data as { bytes?: unknown; size?: unknown; from?: unknown } | undefined;
+    const job = event.jobId === undefined ? undefined : jobs.get(event.jobId);
+    if (typeof data?.bytes !== 'number' || job === undefined) return;
+    job.bytes += data.bytes;
+    channel.push({
+      type: 'bytes',
+      index: job.item.index,
+      name: job.item.name,
+      bytes: data.bytes,
+      ...(typeof data.size === 'number' ? { size: data.size } : {}),
+      ...(typeof data.from === 'number' ? { from: data.from } : {}),
+    });
   });
   const listing = await listFolder(outDir);
   let outstanding = 0;
@@ -90,8 +136,25 @@ export async function* runDownloads(
   let submitted = 0;
   let settled = 0;
   let producing = true;
+  // Items stopped by the signal; their results are made once the pool has wound down.
+  const stoppedItems: { readonly item: DownloadItem; readonly bytes: number; readonly started: boolean }[] =
+    [];
+  let interrupted = false;
   const maybeEnd = () => {
-    if (!producing && settled === submitted) channel.end();
+    if ((!producing || interrupted) && settled === submitted) channel.end();
+  };
+  const interrupt = () => {
+    interrupted = true;
+    stopped = true;
+    const wake = wakeProducer;
+    wakeProducer = undefined;
+    wake?.();
+    const reason = new Error('the download run was interrupted');
+    for (const job of jobs.values()) {
+      job.wasRunning = job.started();
+      job.cancel(reason);
+    }
+    maybeEnd();
   };
   const producer = (async () => {
     for await (const listed of items) {
@@ -121,18 +184,28 @@ export async function* runDownloads(
         channel.push({ type: 'settled', result: failedFromError(item, error) });
         continue;
       }
-      indexOfJob.set(job.id, item.index);
+      const id = job.id;
+      const running: Running = {
+        item,
+        cancel: (reason) => job.cancel(reason),
+        started: () => job.state === 'running',
+        bytes: 0,
+      };
+      jobs.set(id, running);
       job.get().then(
         (result) => {
-          indexOfJob.delete(job.id);
+          jobs.delete(id);
           settled++;
           channel.push({ type: 'settled', result });
           maybeEnd();
         },
         (error: unknown) => {
-          indexOfJob.delete(job.id);
+          jobs.delete(id);
           settled++;
-          channel.push({ type: 'settled', result: failedFromError(item, error) });
+          if (interrupted) {
+            stoppedItems.push({ item, bytes: running.bytes, started: running.wasRunning !== false });
+            outstanding--;
+          } else channel.push({ type: 'settled', result: failedFromError(item, error) });
           maybeEnd();
         },
       );
@@ -140,13 +213,31 @@ export async function* runDownloads(
     producing = false;
     maybeEnd();
   })();
-  producer.catch((error: unknown) => channel.fail(error));
+  // Once interrupted, the input may fail as it is torn down (a crawl's page pool): that is not the run's failure.
+  producer.catch((error: unknown) => {
+    if (!interrupted) channel.fail(error);
+  });
+  const signal = options.signal;
+  const onAbort = () => interrupt();
+  if (signal?.aborted) interrupt();
+  else signal?.addEventListener('abort', onAbort, { once: true });
 
   let downloaded = 0;
   let skipped = 0;
   let failed = 0;
+  let resumed = 0;
+  let partial = 0;
   let bytes = 0;
   let finished = false;
+  const count = (result: ItemResult) => {
+    if (result.outcome === 'downloaded') {
+      downloaded++;
+      if (result.resumedFrom !== undefined) resumed++;
+    } else if (result.outcome === 'skipped') skipped++;
+    else if (result.outcome === 'failed') failed++;
+    if (result.partFile !== undefined) partial++;
+    bytes += result.bytes;
+  };
   try {
     yield { type: 'start', total: options.total, backend: run.backend, outDir };
     for await (const event of channel) {
@@ -156,10 +247,7 @@ export async function* runDownloads(
         wakeProducer = undefined;
         wake?.();
         const result = event.result;
-        if (result.outcome === 'downloaded') downloaded++;
-        else if (result.outcome === 'skipped') skipped++;
-        else failed++;
-        bytes += result.bytes;
+        count(result);
         yield { type: 'item', result };
       } else {
         yield event;
@@ -167,6 +255,7 @@ export async function* runDownloads(
     }
     finished = true;
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     stopped = true;
     wakeProducer?.();
     if (finished) {
@@ -182,11 +271,21 @@ export async function* runDownloads(
       await module.releaseDownloader(settings, !finished);
     }
   }
+  // After the pool has wound down, the .part files of stopped items hold all they will.
+  for (const stoppedItem of stoppedItems.sort((a, b) => a.item.index - b.item.index)) {
+    const result = await interruptedResult(stoppedItem, outDir);
+    count(result);
+    yield { type: 'item', result };
+  }
   const summary: DownloadSummary = {
-    total: downloaded + skipped + failed,
+    total: downloaded + skipped + failed + stoppedItems.length,
     downloaded,
     skipped,
     failed,
+    interrupted: stoppedItems.length,
+    resumed,
+    partial,
+    stopped: interrupted,
     bytes,
     seconds: (performance.now() - began) / 1000,
     backend: run.backend,

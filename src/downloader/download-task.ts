@@ -4,10 +4,11 @@
  * worker); `downloadFile` is the per-item task. Arguments and results are plain data.
  */
 
+import { AsyncResource } from 'node:async_hooks';
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
-import { reportProgress, workerContext } from '../core/task-context.js';
-import { fetchFile } from './fetch-file.js';
+import { currentTask, reportProgress, workerContext } from '../core/task-context.js';
+import { type FileProgress, fetchFile } from './fetch-file.js';
 import { createDownloaderState, type DownloaderState, isDownloaderState } from './http-state.js';
 import { assertRealFolder, UnsafePathError } from './safe-name.js';
 import type { DownloadItem, DownloadSettings, ItemResult } from './types.js';
@@ -67,14 +68,32 @@ function stateFor(settings: DownloadSettings): DownloaderState {
   return state;
 }
 
-/** Downloads one item; resolves with its outcome (failures included), never rejects for them. */
-export function downloadFile(item: DownloadItem, settings: DownloadSettings): Promise<ItemResult> {
+/** Downloads running in this thread, by state: an in-process run waits for them to park their .part files. */
+const running = new WeakMap<DownloaderState, Set<Promise<unknown>>>();
+
+/**
+ * Downloads one item; resolves with its outcome (failures included), never rejects for them.
+ * Cancelling the task (an interrupted run) stops its request; the bytes so far stay in NAME.part.
+ */
+export async function downloadFile(item: DownloadItem, settings: DownloadSettings): Promise<ItemResult> {
   const state = stateFor(settings);
-  return fetchFile(state, item, state.stop.signal, settings.progressEvery > 0 ? reportBytes : undefined);
+  const task = currentTask()?.signal;
+  const signal = task === undefined ? state.stop.signal : AbortSignal.any([state.stop.signal, task]);
+  // Bound here, inside the task: body chunks arrive in the socket's async context, not the task's.
+  const progress = settings.progressEvery > 0 ? AsyncResource.bind(reportBytes) : undefined;
+  const work = fetchFile(state, item, signal, progress);
+  let set = running.get(state);
+  if (set === undefined) running.set(state, (set = new Set()));
+  set.add(work);
+  try {
+    return await work;
+  } finally {
+    set.delete(work);
+  }
 }
 
-function reportBytes(bytes: number): void {
-  reportProgress({ data: { bytes } });
+function reportBytes(bytes: number, file?: FileProgress): void {
+  reportProgress({ data: file === undefined ? { bytes } : { bytes, size: file.size, from: file.from } });
 }
 
 /**
@@ -86,8 +105,10 @@ export async function releaseDownloader(settings: DownloadSettings, abandon = fa
   const state = fallbackStates.get(key);
   fallbackStates.delete(key);
   if (state === undefined) return;
+  if (abandon) state.stop.abort(new Error('the download run was abandoned'));
+  // Stopped downloads finish writing what they received to their .part files before the connections go.
+  await Promise.allSettled(running.get(state) ?? []);
   if (abandon) {
-    state.stop.abort(new Error('the download run was abandoned'));
     await state.agent.destroy();
   } else {
     await state.agent.close();

@@ -32,7 +32,14 @@ interface AttemptOutcome {
   readonly verified: boolean;
 }
 
-export type ProgressSink = (bytes: number) => void;
+/** What a large file's first progress report says about it: its full size (when known) and where this attempt starts. */
+export interface FileProgress {
+  readonly size: number | undefined;
+  readonly from: number;
+}
+
+/** Receives the bytes of one file as they arrive; `file` comes once per attempt, before any bytes, for large files. */
+export type ProgressSink = (bytes: number, file?: FileProgress) => void;
 
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
   const value = headers[name];
@@ -95,6 +102,7 @@ async function attempt(
   onBytes: ProgressSink | undefined,
   knownAbsent: boolean,
   file: FileState,
+  signal: AbortSignal | undefined,
 ): Promise<AttemptOutcome> {
   const settings = state.settings;
   const offset = knownAbsent ? 0 : await existingSize(part);
@@ -111,6 +119,7 @@ async function attempt(
       path: target.pathname + target.search,
       method: 'GET',
       headers,
+      ...(signal !== undefined ? { signal } : {}),
     });
     const location = REDIRECT.has(response.statusCode) ? header(response.headers, 'location') : undefined;
     if (location === undefined) break;
@@ -165,6 +174,10 @@ async function attempt(
   } else {
     const length = header(response.headers, 'content-length');
     total = length === undefined ? undefined : Number(length);
+  }
+  // A large file is announced with its size, so progress can show its bytes (and a resume where it starts).
+  if (onBytes !== undefined && total !== undefined && total >= settings.progressEvery) {
+    onBytes(0, { size: total, from: start });
   }
   const md5 = expectedMd5(response.headers, start > 0);
   const hash = md5 === undefined ? undefined : createHash('md5');
@@ -357,6 +370,7 @@ export async function fetchFile(
         onBytes,
         item.found === 'absent' && attempts === 1,
         file,
+        signal,
       );
       written += outcome.written;
       resumedFrom ??= outcome.resumedFrom;

@@ -37,7 +37,8 @@ export interface DownloadSettings {
   readonly progressEvery: number;
 }
 
-export type Outcome = 'downloaded' | 'skipped' | 'failed';
+/** `interrupted`: the run was stopped (Ctrl-C, the signal) while this item was in flight. */
+export type Outcome = 'downloaded' | 'skipped' | 'failed' | 'interrupted';
 
 /** How one item ended. Plain data. */
 export interface ItemResult {
@@ -73,6 +74,14 @@ export interface DownloadSummary {
   readonly downloaded: number;
   readonly skipped: number;
   readonly failed: number;
+  /** Items stopped in flight when the run was interrupted (their .part files stay, for a rerun). */
+  readonly interrupted: number;
+  /** Downloaded items that resumed a .part file (a subset of `downloaded`). */
+  readonly resumed: number;
+  /** Failed or interrupted items whose bytes so far were kept as a resumable `.part` file. */
+  readonly partial: number;
+  /** Whether the run was stopped before its end (the signal fired). */
+  readonly stopped: boolean;
   readonly bytes: number;
   readonly seconds: number;
   readonly backend: BackendName;
@@ -86,6 +95,15 @@ export type DownloadEvent =
       readonly backend: BackendName;
       readonly outDir: string;
     }
-  | { readonly type: 'bytes'; readonly index: number; readonly bytes: number }
+  | {
+      readonly type: 'bytes';
+      readonly index: number;
+      readonly name: string;
+      /** Bytes received since the last report of this item. */
+      readonly bytes: number;
+      /** Only on an attempt's first report of a large file: its full size (when the server said) and where the attempt starts (a resume). */
+      readonly size?: number;
+      readonly from?: number;
+    }
   | { readonly type: 'item'; readonly result: ItemResult }
   | { readonly type: 'end'; readonly summary: DownloadSummary };

@@ -1,8 +1,7 @@
 /** `taskmill crawl`: the two-stage crawler over paginated list pages (page workers, picture workers). */
 import type { Command } from 'commander';
 import { addDownloadFlags, downloadOptionsFrom, wholeNumber } from '../../downloader/console/common-flags.js';
-import type { CrawlEvent } from '../../downloader/crawl.js';
-import type { DownloadEvent } from '../../downloader/types.js';
+import { addOutputFlags, consoleFlags } from '../../downloader/console/output-flags.js';
 import { UsageError } from '../errors.js';
 
 const DOUTULA = 'https://www.doutula.com/photo/list/?page={page}';
@@ -40,13 +39,12 @@ export function register(program: Command): void {
       "CSS selector (inside the picture's parent) of its name; falls back to alt",
       DEFAULT_SELECTORS.name,
     );
-  addDownloadFlags(command).action(async (flags: Record<string, unknown>) => {
+  addOutputFlags(addDownloadFlags(command)).action(async (flags: Record<string, unknown>) => {
     const { first, last } = parsePages(flags.pages as string);
     // Loaded on use, so that `taskmill --help` and other commands start fast.
     const { crawl } = await import('../../downloader/crawl.js');
     const { runToConsole } = await import('../../downloader/console/run-to-console.js');
-    const failedPages: { page: number; url: string; reason: string }[] = [];
-    const events = crawl({
+    const options = {
       ...downloadOptionsFrom(flags),
       listUrl: flags.listUrl as string,
       firstPage: first,
@@ -60,22 +58,11 @@ export function register(program: Command): void {
           .filter(Boolean),
         name: flags.nameSelector as string,
       },
-    });
-    async function* downloadEvents(): AsyncGenerator<DownloadEvent> {
-      for await (const event of events as AsyncIterable<CrawlEvent>) {
-        if (event.type === 'page') {
-          if (event.reason !== undefined) {
-            failedPages.push({ page: event.page, url: event.url, reason: event.reason });
-            process.stderr.write(`page ${event.page} failed: ${event.reason}\n`);
-          }
-        } else yield event;
-      }
-    }
-    process.exitCode = await runToConsole(downloadEvents(), {
+    };
+    process.exitCode = await runToConsole((signal) => crawl({ ...options, signal }), {
       label: 'crawl',
-      ...(flags.report !== undefined ? { report: flags.report as string } : {}),
-      quiet: flags.quiet === true,
-      pages: () => failedPages,
+      crawl: last === undefined ? {} : { pages: last - first + 1 },
+      ...consoleFlags(flags),
     });
   });
 }

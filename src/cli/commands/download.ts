@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { addDownloadFlags, downloadOptionsFrom } from '../../downloader/console/common-flags.js';
+import { addOutputFlags, consoleFlags } from '../../downloader/console/output-flags.js';
 import type { DownloadSource } from '../../downloader/download.js';
 import { checkUrl, DEFAULT_IMGUR_API } from '../../downloader/urls.js';
 import { UsageError } from '../errors.js';
@@ -37,7 +38,7 @@ export function register(program: Command): void {
     .option('--imgur', 'download the .jpg images of the Imgur gallery (client id from IMGUR_CLIENT_ID)')
     .option('--api-url <url>', 'gallery API endpoint', DEFAULT_IMGUR_API)
     .option('-i, --input <file>', "file of URLs, one per line ('-' reads stdin)");
-  addDownloadFlags(command).action(async (urls: string[], flags: Record<string, unknown>) => {
+  addOutputFlags(addDownloadFlags(command)).action(async (urls: string[], flags: Record<string, unknown>) => {
     const sources = [flags.imgur === true, flags.input !== undefined, urls.length > 0].filter(Boolean).length;
     if (sources !== 1) {
       throw new UsageError(
@@ -60,10 +61,10 @@ export function register(program: Command): void {
     // Loaded on use, so that `taskmill --help` and other commands start fast.
     const { download } = await import('../../downloader/download.js');
     const { runToConsole } = await import('../../downloader/console/run-to-console.js');
-    process.exitCode = await runToConsole(download(source, downloadOptionsFrom(flags)), {
+    const options = downloadOptionsFrom(flags);
+    process.exitCode = await runToConsole((signal) => download(source, { ...options, signal }), {
       label: 'download',
-      ...(flags.report !== undefined ? { report: flags.report as string } : {}),
-      quiet: flags.quiet === true,
+      ...consoleFlags(flags),
     });
   });
 }

@@ -6,6 +6,8 @@ export interface RunReport {
   readonly command: string;
   readonly summary: DownloadSummary;
   readonly items: readonly ItemResult[];
+  /** Partial files kept for a rerun to resume (failed and interrupted items), with their bytes. */
+  readonly partFiles?: readonly { readonly name: string; readonly bytes: number; readonly url: string }[];
   /** Pages of a crawl that failed, with why. */
   readonly pages?: readonly unknown[];
 }
