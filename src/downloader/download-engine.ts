@@ -87,6 +87,16 @@ function skippedResult(item: DownloadItem): ItemResult {
   };
 }
 
+/**
+ * Items submitted to the pool and not yet settled, at most: twice the concurrency, so a slot
+ * that frees finds the next item there. The pool caps what runs at exactly the concurrency
+ * (threads and processes: each worker runs concurrency / workers at once; resolveRun makes sure
+ * the workers divide it).
+ */
+export function inFlightWindow(run: Pick<ResolvedRun, 'backend' | 'concurrency'>): number {
+  return run.backend === 'sequential' ? 2 : Math.max(2, run.concurrency * 2);
+}
+
 export async function* runDownloads(
   items: AsyncIterable<DownloadItem> | Iterable<DownloadItem>,
   options: EngineOptions,
@@ -102,8 +112,10 @@ export async function* runDownloads(
     initializer: downloadTasks.setupDownloader,
     initializerArgs: [settings],
   });
-  const parallel = run.backend === 'sequential' ? 1 : run.backend === 'async' ? run.concurrency : run.workers;
-  const window = Math.max(2, parallel * 2);
+  // Every backend keeps `concurrency` downloads in flight (threads/processes: each worker runs
+  // ceil(concurrency / workers) of them at once), so the window of submitted items is sized by
+  // concurrency, never by the worker count: twice it, so a worker finishing one finds the next.
+  const window = inFlightWindow(run);
   const channel = new EventChannel<Internal>();
   interface Running {
     readonly item: DownloadItem;

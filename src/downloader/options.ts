@@ -13,9 +13,13 @@ export interface DownloadOptions {
   readonly out?: string;
   /** Execution model; `auto` picks `async` (downloads are I/O-bound). Default `async`. */
   readonly backend?: BackendName | 'auto';
-  /** Downloads in flight at once (async: tasks; threads/processes: the default worker count). Default 16. */
+  /** Downloads in flight at once, on every backend (threads/processes: in all, over the workers). Default 16. */
   readonly concurrency?: number;
-  /** Worker threads or processes (threads, processes). Default: min(concurrency, 8), as the seeds' 8 threads. */
+  /**
+   * Worker threads or processes (threads, processes); each keeps concurrency / workers downloads
+   * in flight, so it must divide the concurrency. Default: the most, up to 8 (the seeds' 8
+   * threads), that divide it.
+   */
   readonly workers?: number;
   /** Most connections to one host at a time, in all. Default: concurrency. */
   readonly connectionsPerHost?: number;
@@ -128,6 +132,40 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 
 const BACKENDS = ['sequential', 'async', 'threads', 'processes', 'redis', 'auto'];
 
+/**
+ * Workers when none are asked for: the most, up to 8 (the seeds' 8 threads), that divide the
+ * concurrency evenly, so that every worker runs the same share and the shares add up to it.
+ */
+export function defaultWorkers(concurrency: number): number {
+  for (let workers = Math.min(concurrency, 8); workers > 1; workers--) {
+    if (concurrency % workers === 0) return workers;
+  }
+  return 1;
+}
+
+/** Nearby settings that divide evenly, for the error message: "concurrency 8 or 12, or workers 2 or 5". */
+function suggestions(concurrency: number, workers: number): string {
+  const below = Math.floor(concurrency / workers) * workers;
+  const above = Math.ceil(concurrency / workers) * workers;
+  const counts = below >= 1 ? [below, above] : [above];
+  let fewer = 1;
+  for (let n = Math.min(workers, concurrency); n >= 1; n--) {
+    if (concurrency % n === 0) {
+      fewer = n;
+      break;
+    }
+  }
+  let more: number | undefined;
+  for (let n = workers + 1; n <= concurrency; n++) {
+    if (concurrency % n === 0) {
+      more = n;
+      break;
+    }
+  }
+  const counts2 = more === undefined ? [fewer] : [fewer, more];
+  return `concurrency ${counts.join(' or ')}, or workers ${counts2.join(' or ')}`;
+}
+
 export function resolveRun(
   options: DownloadOptions,
   known: readonly string[] = DOWNLOAD_OPTION_KEYS,
@@ -143,11 +181,19 @@ export function resolveRun(
   if (typeof userAgent !== 'string' || /[\r\n\0]/.test(userAgent)) {
     throw new InvalidArgumentError('userAgent must be one line of text');
   }
+  const resolvedBackend = backend === 'auto' ? 'async' : backend;
+  const workers = whole('workers', options.workers, defaultWorkers(concurrency), 1);
+  if ((resolvedBackend === 'threads' || resolvedBackend === 'processes') && concurrency % workers !== 0) {
+    throw new InvalidArgumentError(
+      `concurrency ${concurrency} is not a multiple of workers ${workers}: each worker keeps ` +
+        `concurrency / workers downloads in flight, so use ${suggestions(concurrency, workers)}`,
+    );
+  }
   return {
-    backend: backend === 'auto' ? 'async' : backend,
+    backend: resolvedBackend,
     out: options.out ?? 'images',
     concurrency,
-    workers: whole('workers', options.workers, Math.min(concurrency, 8), 1),
+    workers,
     connectionsPerHost: whole('connectionsPerHost', options.connectionsPerHost, concurrency, 1),
     rate: nonNegative('rate', options.rate, 0),
     retries: whole('retries', options.retries, 3, 0),
