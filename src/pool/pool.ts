@@ -28,14 +28,14 @@ import { type ExposeOptions, type Exposure, exposePool } from '../observe/expose
 import type { PoolObserver } from '../observe/observer.js';
 import type { PoolMetrics } from '../observe/pool-metrics.js';
 import { type MetricsCallOptions, observePool, poolMetrics } from '../observe/pool-observe.js';
-import type { FlowHandle } from '../workflows/flow-handle.js';
-import type { FlowHost } from '../workflows/host.js';
-import type { Step } from '../workflows/spec.js';
-import { attachFlow, type SubmitFlowOptions, submitFlow } from '../workflows/submit.js';
 import { jobIdOf, RecentJobs, refuseJobId } from '../schedules/job-ids.js';
 import { PoolSchedules } from '../schedules/pool-schedules.js';
 import type { Schedule, ScheduleInfo } from '../schedules/schedule.js';
 import type { ScheduleOptions } from '../schedules/spec.js';
+import type { FlowHandle } from '../workflows/flow-handle.js';
+import type { FlowHost } from '../workflows/host.js';
+import type { Step } from '../workflows/spec.js';
+import { attachFlow, type SubmitFlowOptions, submitFlow } from '../workflows/submit.js';
 import { createBackend } from './backend-registry.js';
 import { CallLedger, type Epoch } from './call-ledger.js';
 import type { Dispatcher, Entry, ProgressEvent } from './dispatch.js';
