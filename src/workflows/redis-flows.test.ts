@@ -42,6 +42,25 @@ function countRuns(lines: string[]): Map<number, number> {
   return runs;
 }
 
+/** Nodes that ran more than once were on the killed worker (`pid`) once, and there are at most `most`. */
+function assertRerunsFrom(lines: string[], pid: number, most: number): void {
+  const byNode = new Map<number, string[]>();
+  for (const line of lines) {
+    const n = Number(line.split(' ')[0]);
+    byNode.set(n, [...(byNode.get(n) ?? []), line]);
+  }
+  const again = [...byNode].filter(([, runs]) => runs.length > 1);
+  assert.ok(
+    again.length <= most,
+    `${again.length} nodes ran again, more than the ${most} the killed worker held`,
+  );
+  for (const [n, runs] of again)
+    assert.ok(
+      runs.some((line) => line.endsWith(` ${pid}`)),
+      `node ${n} ran ${runs.length} times, never on the killed worker: ${runs.join('; ')}`,
+    );
+}
+
 describe('workflows on redis: killed workers, killed callers, reattach by id', { timeout: 180_000 }, () => {
   it('1,000 nodes on 3 workers, one killed with SIGKILL mid-run: every side effect at least once, every result exactly once', async () => {
     await using server = await startRedisServer();
@@ -78,7 +97,35 @@ describe('workflows on redis: killed workers, killed callers, reattach by id', {
       for (let i = 0; i < count; i++) assert.ok((runs.get(i) ?? 0) >= 1, `node ${i} never ran`);
       const onKilled = lines.filter((line) => line.endsWith(` ${a.taskPid}`)).length;
       assert.ok(onKilled > 0 && onKilled < count, `${onKilled} nodes ran on the killed worker`);
+      assertRerunsFrom(lines, a.taskPid, 10 * 8);
       assert.equal(handle.state, 'fulfilled');
+    });
+  });
+
+  it('one job per node (chunkSize 1): a worker killed mid-node reruns only the nodes it was running', async () => {
+    await using server = await startRedisServer();
+    const queue = 'flow-kill-single';
+    const file = join(dir, 'kill-single.txt');
+    const count = 300;
+    const concurrency = 5;
+    await withWorkers(TASKS, 3, { queue, connection: server.url, concurrency }, async ([a]) => {
+      assert.ok(a);
+      await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
+      const flow = chord(
+        Array.from({ length: count }, (_, i) => t.record.partial(file, 20, i)),
+        t.collect,
+      );
+      const handle = pool.submitFlow(flow, { chunkSize: 1 });
+      await waitForLines(file, 3, (line) => line.endsWith(` ${a.taskPid}`));
+      a.killHost();
+      assert.equal(await a.exited, 'SIGKILL');
+      assert.deepEqual(
+        await handle,
+        Array.from({ length: count }, (_, i) => i),
+      );
+      const lines = await waitForLines(file, count);
+      // At most the jobs the killed worker held (its concurrency) ran again, each a node it ran.
+      assertRerunsFrom(lines, a.taskPid, concurrency);
     });
   });
 
