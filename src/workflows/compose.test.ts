@@ -129,8 +129,10 @@ for (const backend of BACKENDS) {
       assert.match(error.stack ?? '', /Caused by: FlowTaskError: broken\n\s+at fail /);
       assert.equal(handle.state, 'rejected');
       const states = handle.nodes.map((n) => n.state);
-      assert.deepEqual(states.slice(0, 4), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
-      assert.deepEqual(states.slice(4), ['cancelled', 'cancelled']);
+      // The other chain may or may not have finished when the failure stopped the rest.
+      for (const state of states.slice(0, 2))
+        assert.ok(state === 'fulfilled' || state === 'cancelled', state);
+      assert.deepEqual(states.slice(2), ['fulfilled', 'rejected', 'cancelled', 'cancelled']);
       // The callback never ran.
       assert.deepEqual(await lines(later), []);
     });

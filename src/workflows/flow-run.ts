@@ -150,13 +150,28 @@ export class FlowRun implements NodeSink {
     }
     const entries: NodeEntry[] = [];
     for (const record of again) {
-      const entry = this.#entry(record.nodes, record.attempt, record.jobId);
+      // The job carries all its nodes (its items must be the same), but answers only for those
+      // it is the latest job of and that have not finished.
+      const skip = new Set(
+        record.nodes.filter((n) => latest.get(n) !== record || this.states[n] === 'fulfilled'),
+      );
+      const entry = this.#entry(record.nodes, record.attempt, record.jobId, skip);
       if (entry === undefined) continue;
       entry.jobMayExist = true;
+      if (skip.size > 0) entry.skip = skip;
       entries.push(entry);
     }
     for (const entry of entries) this.#enqueue(entry);
     this.#flush();
+  }
+
+  /** A finished flow read back from its store: node states as they ended, nothing runs. */
+  showFinished(results: ReadonlyMap<number, unknown>, failedNode: number | undefined): void {
+    this.#settled = true;
+    for (const [node] of results) if (node >= 0 && node < this.states.length) this.states[node] = 'fulfilled';
+    this.states.forEach((state, node) => {
+      if (state !== 'fulfilled') this.states[node] = node === failedNode ? 'rejected' : 'cancelled';
+    });
   }
 
   cancel(reason: unknown): boolean {
@@ -217,8 +232,8 @@ export class FlowRun implements NodeSink {
     }
     this.#setState(node, 'rejected', undefined, error);
     this.#settled = true;
-    this.#stopAll(new FlowNodeError(this.id, node, def.path, def.task, attempts, error));
     const failure = new FlowNodeError(this.id, node, def.path, def.task, attempts, error);
+    this.#stopAll(failure);
     void this.#store
       .finish({ state: 'rejected', node, attempts, cause: error })
       .catch(() => {})
@@ -341,12 +356,18 @@ export class FlowRun implements NodeSink {
   }
 
   /** The request for `nodes` (all of one task); undefined when their arguments cannot be sent (they fail). */
-  #entry(nodes: readonly number[], attempt: number, jobId: string | undefined): NodeEntry | undefined {
+  #entry(
+    nodes: readonly number[],
+    attempt: number,
+    jobId: string | undefined,
+    skip?: ReadonlySet<number>,
+  ): NodeEntry | undefined {
     const first = this.graph.nodes[nodes[0] as number];
     const ref = this.#refs[nodes[0] as number];
     if (first === undefined || ref === undefined) return undefined;
     const items = nodes.map((node) => nodeArgs(this.graph.nodes[node] ?? first, this.#results));
     for (const node of nodes) {
+      if (skip?.has(node)) continue;
       this.attempts[node] = attempt;
       if (this.states[node] === 'waiting') this.#setState(node, 'queued');
     }

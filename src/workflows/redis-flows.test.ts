@@ -190,14 +190,23 @@ describe('workflows on redis: killed workers, killed callers, reattach by id', {
       await using second = new Pool({ backend: 'redis', connection: server.url, queue });
       const ok = first.submitFlow(chord(group(t.add.partial(1, 2), t.add.partial(3, 4)), t.sum));
       assert.equal(await ok, 10);
-      assert.equal(await second.flow(ok.id), 10);
+      const read = second.flow(ok.id);
+      assert.equal(await read, 10);
+      assert.deepEqual(
+        read.nodes.map((n) => n.state),
+        ['fulfilled', 'fulfilled', 'fulfilled'],
+      );
+      assert.equal(read.state, 'fulfilled');
       const bad = first.submitFlow(chain(t.add.partial(1, 2), t.fail.partial('no')));
       const error = await bad.result().catch((e: unknown) => e);
       assert.ok(error instanceof FlowNodeError);
-      const again = await second
-        .flow(bad.id)
-        .result()
-        .catch((e: unknown) => e);
+      const readBad = second.flow(bad.id);
+      const again = await readBad.result().catch((e: unknown) => e);
+      assert.deepEqual(
+        readBad.nodes.map((n) => n.state),
+        ['fulfilled', 'rejected'],
+      );
+      assert.equal(readBad.state, 'rejected');
       assert.ok(again instanceof FlowNodeError, String(again));
       assert.equal(again.node, 1);
       assert.equal(again.path, 'chain[1] > flow-tasks#fail');

@@ -99,14 +99,16 @@ export function attachFlow<R>(host: FlowHost, id: string, options: SubmitFlowOpt
       const client = clientOf(side);
       const stored = await RedisFlowStore.load(client, side.prefix, side.queueName, id);
       if (stored === undefined) throw new FlowNotFoundError(id, side.queueName);
+      const refs = stored.graph.nodes.map((node) => remoteRef(node.task));
+      const store = new RedisFlowStore(client, side.prefix, side.queueName, id);
+      run = new FlowRun(host, side, id, stored.graph, refs, store, handle._listener(), options, epoch);
       if (stored.state !== 'running') {
+        run.showFinished(stored.results, stored.failure?.node);
+        handle._started(run);
         host.leave(epoch);
         handle._settle(stored.value, finishedError(id, stored.graph, stored));
         return;
       }
-      const refs = stored.graph.nodes.map((node) => remoteRef(node.task));
-      const store = new RedisFlowStore(client, side.prefix, side.queueName, id);
-      run = new FlowRun(host, side, id, stored.graph, refs, store, handle._listener(), options, epoch);
       resume = { results: stored.results, jobs: stored.jobs };
     } catch (error) {
       host.leave(epoch);
