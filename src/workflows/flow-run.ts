@@ -137,6 +137,7 @@ export class FlowRun implements NodeSink {
     const latest = new Map<number, JobRecord>();
     for (const record of resume?.jobs ?? []) {
       for (const node of record.nodes) {
+        this.attempts[node] = Math.max(this.attempts[node] ?? 0, record.attempt);
         const known = latest.get(node);
         if (known === undefined || known.attempt < record.attempt) latest.set(node, record);
       }
@@ -166,8 +167,15 @@ export class FlowRun implements NodeSink {
   }
 
   /** A finished flow read back from its store: node states as they ended, nothing runs. */
-  showFinished(results: ReadonlyMap<number, unknown>, failedNode: number | undefined): void {
+  showFinished(
+    results: ReadonlyMap<number, unknown>,
+    failedNode: number | undefined,
+    jobs: readonly JobRecord[],
+  ): void {
     this.#settled = true;
+    for (const record of jobs)
+      for (const node of record.nodes)
+        this.attempts[node] = Math.max(this.attempts[node] ?? 0, record.attempt);
     for (const [node] of results) if (node >= 0 && node < this.states.length) this.states[node] = 'fulfilled';
     this.states.forEach((state, node) => {
       if (state !== 'fulfilled') this.states[node] = node === failedNode ? 'rejected' : 'cancelled';

@@ -6,7 +6,7 @@
  * running any finished node again; a finished flow reads back by id, failed or not.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,30 @@ function countRuns(lines: string[]): Map<number, number> {
     runs.set(n, (runs.get(n) ?? 0) + 1);
   }
   return runs;
+}
+
+/** Starts the caller fixture and reads the id of the flow it submitted. */
+async function startCaller(
+  url: string,
+  queue: string,
+  prefix: string,
+  kind: 'chains' | 'retry',
+  count: number,
+): Promise<{ caller: ChildProcess; exited: Promise<unknown>; id: string }> {
+  const caller = spawn(process.execPath, [CALLER.pathname, url, queue, prefix, kind, String(count)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => caller.once('exit', (code, signal) => resolve(signal ?? code)));
+  const id = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    caller.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /flow (\S+)\n/.exec(out);
+      if (found?.[1] !== undefined) resolve(found[1]);
+    });
+    caller.once('exit', () => reject(new Error(`the caller exited before printing the flow id: ${out}`)));
+  });
+  return { caller, exited, id };
 }
 
 /** Nodes that ran more than once were on the killed worker (`pid`) once, and there are at most `most`. */
@@ -135,22 +159,8 @@ describe('workflows on redis: killed workers, killed callers, reattach by id', {
     const prefix = join(dir, 'reattach');
     const count = 20;
     await withWorkers(TASKS, 1, { queue, connection: server.url, concurrency: 4 }, async () => {
-      const caller = spawn(process.execPath, [CALLER.pathname, server.url, queue, prefix, String(count)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const exited = new Promise((resolve) => caller.once('exit', (code, signal) => resolve(signal ?? code)));
+      const { caller, exited, id } = await startCaller(server.url, queue, prefix, 'chains', count);
       try {
-        const id = await new Promise<string>((resolve, reject) => {
-          let out = '';
-          caller.stdout?.on('data', (chunk: Buffer) => {
-            out += chunk.toString();
-            const found = /flow (\S+)\n/.exec(out);
-            if (found?.[1] !== undefined) resolve(found[1]);
-          });
-          caller.once('exit', () =>
-            reject(new Error(`the caller exited before printing the flow id: ${out}`)),
-          );
-        });
         // Some first steps done, the second steps not all started: kill the caller without warning.
         await waitForLines(`${prefix}-1.txt`, 6);
         caller.kill('SIGKILL');
@@ -176,6 +186,36 @@ describe('workflows on redis: killed workers, killed callers, reattach by id', {
         }
         // Finished: reading it again gives the stored result at once.
         assert.deepEqual(await pool.flow(id), values);
+      } finally {
+        caller.kill('SIGKILL');
+      }
+    });
+  });
+
+  it('a caller killed while a node waits for its retry: the resumed flow retries it once, nothing else runs again', async () => {
+    await using server = await startRedisServer();
+    const queue = 'flow-resume-retry';
+    const prefix = join(dir, 'resume-retry');
+    await withWorkers(TASKS, 1, { queue, connection: server.url }, async () => {
+      const { caller, exited, id } = await startCaller(server.url, queue, prefix, 'retry', 0);
+      try {
+        // The flaky step has failed once: its retry waits 1.5 s. Kill the caller meanwhile.
+        await waitForLines(`${prefix}-flaky.txt`, 1);
+        caller.kill('SIGKILL');
+        assert.equal(await exited, 'SIGKILL');
+        await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
+        const handle = pool.flow<number>(id);
+        assert.equal(await handle, 3);
+        assert.deepEqual(
+          handle.nodes.map((n) => [n.state, n.attempts]),
+          [
+            ['fulfilled', 1],
+            ['fulfilled', 2],
+            ['fulfilled', 1],
+          ],
+        );
+        assert.equal((await waitForLines(`${prefix}-flaky.txt`, 2)).length, 2);
+        assert.equal((await waitForLines(`${prefix}-after.txt`, 1)).length, 1);
       } finally {
         caller.kill('SIGKILL');
       }

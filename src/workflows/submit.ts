@@ -103,7 +103,7 @@ export function attachFlow<R>(host: FlowHost, id: string, options: SubmitFlowOpt
       const store = new RedisFlowStore(client, side.prefix, side.queueName, id);
       run = new FlowRun(host, side, id, stored.graph, refs, store, handle._listener(), options, epoch);
       if (stored.state !== 'running') {
-        run.showFinished(stored.results, stored.failure?.node);
+        run.showFinished(stored.results, stored.failure?.node, stored.jobs);
         handle._started(run);
         host.leave(epoch);
         handle._settle(stored.value, finishedError(id, stored.graph, stored));
