@@ -21,6 +21,8 @@ export interface NodeSink {
 export class NodeEntry implements Entry, ExecRequest {
   state: 0 | 1 | 2 = 0;
   observed: unknown = undefined;
+  /** Nodes this job carries but no longer answers for (a resumed chunk whose node was retried since). */
+  skip: ReadonlySet<number> | undefined;
   readonly taskName: string;
   readonly firstIndex = 0;
   readonly mapBatch?: boolean;
@@ -28,10 +30,8 @@ export class NodeEntry implements Entry, ExecRequest {
   readonly buffers?: readonly BufferPath[];
   readonly timeout?: number;
   readonly jobId?: string;
-  /** Set on the jobs of a resumed flow, which may be on the queue (or finished) already. */
-  jobMayExist?: boolean;
-  /** Nodes this job carries but no longer answers for (a resumed chunk whose node was retried since). */
-  skip?: ReadonlySet<number>;
+  /** True on the jobs of a resumed flow, which may be on the queue (or finished) already. */
+  jobMayExist = false;
 
   constructor(
     readonly task: TaskRef,
