@@ -236,6 +236,11 @@ for (const backend of BACKENDS) {
         () => pool.submitFlow(chain(t.add.partial(1, 2)), { chunksize: 2 } as never),
         /chunkSize/,
       );
+      const signal = new AbortController().signal;
+      assert.throws(
+        () => pool.submitFlow(chain(t.add.with({ signal }).partial(1, 2))),
+        /chain\[0\] > flow-tasks#add: a task's own signal does not apply within a flow/,
+      );
       if (backend === 'redis') assert.throws(() => pool.flow('x y'), InvalidArgumentError);
       else assert.throws(() => pool.flow('x'), /needs backend 'redis'/);
     });

@@ -51,6 +51,11 @@ export function submitFlow<R>(
   graph.nodes.forEach((node, i) => {
     checkNodeOptions(node.options, node.path);
     const ref = refs[i];
+    if (ref?.options.signal !== undefined) {
+      throw new InvalidArgumentError(
+        `${node.path}: a task's own signal does not apply within a flow; cancel the flow instead: pool.submitFlow(flow, { signal }) or handle.cancel()`,
+      );
+    }
     // Bound arguments that cannot reach a worker fail here, naming the node.
     if (ref !== undefined && node.args.length > 0) host.prepareBatch(ref, [[...node.args]], 0);
   });
