@@ -24,8 +24,9 @@ export interface SubmitFlowOptions {
   readonly signal?: AbortSignal;
   /**
    * Nodes per request when many nodes of one task are ready together (on Redis, per job).
-   * Default: enough to spread them over the backend's parallelism, at most 1,000. 1 sends each
-   * node on its own (on Redis, one job per node: a killed worker's job then reruns that node only).
+   * Default on Redis: enough to spread them over the workers (at most 1,000 a job); elsewhere 1.
+   * 1 sends each node on its own (on Redis, one job per node: a killed worker's job then reruns
+   * that node only).
    */
   readonly chunkSize?: number;
 }
