@@ -1,8 +1,9 @@
 /**
- * One run of a flow: nodes start as soon as every node they need has finished, nodes of the
- * same task that become ready together go out as one chunked job on Redis (one call each elsewhere), each
- * node's outcome is recorded in the flow's store, a failing node is retried with its own
- * options and, once out of attempts, fails the flow (FlowNodeError) and stops the rest.
+ * One run of a flow: nodes start as soon as every node they need has finished (on Redis, nodes
+ * of the same task that become ready together go out as one chunked job; elsewhere each is a
+ * call of its own), each node's outcome is recorded in the flow's store, a failing node is
+ * retried with its own options and, once out of attempts, fails the flow (FlowNodeError) and
+ * stops the rest.
  * Cancelling withdraws every request: queued ones are dropped, running ones stopped through
  * the task's AbortSignal.
  */
