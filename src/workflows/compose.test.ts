@@ -129,8 +129,10 @@ for (const backend of BACKENDS) {
       assert.match(error.stack ?? '', /Caused by: FlowTaskError: broken\n\s+at fail /);
       assert.equal(handle.state, 'rejected');
       const states = handle.nodes.map((n) => n.state);
-      assert.deepEqual(states.slice(0, 4), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
-      assert.deepEqual(states.slice(4), ['cancelled', 'cancelled']);
+      // The other chain may or may not have finished when the failure stopped the rest.
+      for (const state of states.slice(0, 2))
+        assert.ok(state === 'fulfilled' || state === 'cancelled', state);
+      assert.deepEqual(states.slice(2), ['fulfilled', 'rejected', 'cancelled', 'cancelled']);
       // The callback never ran.
       assert.deepEqual(await lines(later), []);
     });
@@ -200,6 +202,25 @@ for (const backend of BACKENDS) {
       await assert.rejects(second.result(), FlowCancelledError);
     });
 
+    it('cancel() of a wide group: every node that started is aborted, the rest never start', async () => {
+      const file = newFile();
+      const nodes = 12;
+      const handle = pool.submitFlow(group(Array.from({ length: nodes }, (_, i) => t.hold.partial(file, i))));
+      await untilLines(file, 1);
+      handle.cancel('stop');
+      await assert.rejects(handle.result(), FlowCancelledError);
+      if (backend !== 'redis') await pool.whenIdle();
+      const startedNow = (await lines(file)).filter((l) => l.startsWith('start')).length;
+      // Every node that started is aborted (on Redis the worker's abort may still be on its way).
+      const found = await untilLines(file, startedNow * 2);
+      const started = found.filter((l) => l.startsWith('start')).length;
+      assert.equal(found.filter((l) => l.startsWith('aborted')).length, started);
+      // Sequential runs one at a time: only the first node ever started. (Threads and processes
+      // send calls ahead to their workers: one that starts as the cancel arrives is aborted too.)
+      if (backend === 'sequential') assert.equal(started, 1);
+      assert.ok(handle.nodes.every((n) => n.state === 'cancelled'));
+    });
+
     it('progress events name their node; node events follow each state', async () => {
       const progress: NodeProgress[] = [];
       const events: NodeEvent[] = [];
@@ -233,6 +254,11 @@ for (const backend of BACKENDS) {
       assert.throws(
         () => pool.submitFlow(chain(t.add.partial(1, 2)), { chunksize: 2 } as never),
         /chunkSize/,
+      );
+      const signal = new AbortController().signal;
+      assert.throws(
+        () => pool.submitFlow(chain(t.add.with({ signal }).partial(1, 2))),
+        /chain\[0\] > flow-tasks#add: a task's own signal does not apply within a flow/,
       );
       if (backend === 'redis') assert.throws(() => pool.flow('x y'), InvalidArgumentError);
       else assert.throws(() => pool.flow('x'), /needs backend 'redis'/);

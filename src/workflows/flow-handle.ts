@@ -116,7 +116,7 @@ export class FlowHandle<Result = unknown> extends EventEmitter<FlowEvents> imple
   /** @internal */
   _started(run: FlowRun): void {
     this.#run = run;
-    if (this.#cancelReason !== undefined) run.cancel(this.#cancelReason.reason);
+    if (this.#cancelReason !== undefined && !run.settled) run.cancel(this.#cancelReason.reason);
   }
 
   /** @internal */

@@ -1,8 +1,9 @@
 /**
- * One run of a flow: nodes start as soon as every node they need has finished, nodes of the
- * same task that become ready together go out as one chunked request (one job on Redis), each
- * node's outcome is recorded in the flow's store, a failing node is retried with its own
- * options and, once out of attempts, fails the flow (FlowNodeError) and stops the rest.
+ * One run of a flow: nodes start as soon as every node they need has finished (on Redis, nodes
+ * of the same task that become ready together go out as one chunked job; elsewhere each is a
+ * call of its own), each node's outcome is recorded in the flow's store, a failing node is
+ * retried with its own options and, once out of attempts, fails the flow (FlowNodeError) and
+ * stops the rest.
  * Cancelling withdraws every request: queued ones are dropped, running ones stopped through
  * the task's AbortSignal.
  */
@@ -54,7 +55,7 @@ export interface Resume {
 }
 
 export interface RunOptions {
-  /** Nodes per request; default: as many as spread the ready nodes over the backend's parallelism. */
+  /** Nodes per request; default on Redis: as many as spread the ready nodes over the workers; else 1. */
   readonly chunkSize?: number;
 }
 
@@ -137,6 +138,7 @@ export class FlowRun implements NodeSink {
     const latest = new Map<number, JobRecord>();
     for (const record of resume?.jobs ?? []) {
       for (const node of record.nodes) {
+        this.attempts[node] = Math.max(this.attempts[node] ?? 0, record.attempt);
         const known = latest.get(node);
         if (known === undefined || known.attempt < record.attempt) latest.set(node, record);
       }
@@ -150,13 +152,35 @@ export class FlowRun implements NodeSink {
     }
     const entries: NodeEntry[] = [];
     for (const record of again) {
-      const entry = this.#entry(record.nodes, record.attempt, record.jobId);
+      // The job carries all its nodes (its items must be the same), but answers only for those
+      // it is the latest job of and that have not finished.
+      const skip = new Set(
+        record.nodes.filter((n) => latest.get(n) !== record || this.states[n] === 'fulfilled'),
+      );
+      const entry = this.#entry(record.nodes, record.attempt, record.jobId, skip);
       if (entry === undefined) continue;
       entry.jobMayExist = true;
+      if (skip.size > 0) entry.skip = skip;
       entries.push(entry);
     }
     for (const entry of entries) this.#enqueue(entry);
     this.#flush();
+  }
+
+  /** A finished flow read back from its store: node states as they ended, nothing runs. */
+  showFinished(
+    results: ReadonlyMap<number, unknown>,
+    failedNode: number | undefined,
+    jobs: readonly JobRecord[],
+  ): void {
+    this.#settled = true;
+    for (const record of jobs)
+      for (const node of record.nodes)
+        this.attempts[node] = Math.max(this.attempts[node] ?? 0, record.attempt);
+    for (const [node] of results) if (node >= 0 && node < this.states.length) this.states[node] = 'fulfilled';
+    this.states.forEach((state, node) => {
+      if (state !== 'fulfilled') this.states[node] = node === failedNode ? 'rejected' : 'cancelled';
+    });
   }
 
   cancel(reason: unknown): boolean {
@@ -217,8 +241,8 @@ export class FlowRun implements NodeSink {
     }
     this.#setState(node, 'rejected', undefined, error);
     this.#settled = true;
-    this.#stopAll(new FlowNodeError(this.id, node, def.path, def.task, attempts, error));
     const failure = new FlowNodeError(this.id, node, def.path, def.task, attempts, error);
+    this.#stopAll(failure);
     void this.#store
       .finish({ state: 'rejected', node, attempts, cause: error })
       .catch(() => {})
@@ -336,17 +360,25 @@ export class FlowRun implements NodeSink {
   #sizeFor(count: number): number {
     const max = Math.min(this.#backend.maxBatch, 1000);
     if (this.#chunkSize !== undefined) return Math.max(1, Math.min(this.#chunkSize, max));
-    if (max <= 1) return 1;
+    // Locally a request per node costs little (threads run ~90k single calls a second), and a
+    // cancelled node then never starts; on Redis a job per node is what chunks save.
+    if (max <= 1 || this.#backend.name !== 'redis') return 1;
     return Math.max(1, Math.min(max, Math.ceil(count / (this.#backend.parallelism * 2))));
   }
 
   /** The request for `nodes` (all of one task); undefined when their arguments cannot be sent (they fail). */
-  #entry(nodes: readonly number[], attempt: number, jobId: string | undefined): NodeEntry | undefined {
+  #entry(
+    nodes: readonly number[],
+    attempt: number,
+    jobId: string | undefined,
+    skip?: ReadonlySet<number>,
+  ): NodeEntry | undefined {
     const first = this.graph.nodes[nodes[0] as number];
     const ref = this.#refs[nodes[0] as number];
     if (first === undefined || ref === undefined) return undefined;
     const items = nodes.map((node) => nodeArgs(this.graph.nodes[node] ?? first, this.#results));
     for (const node of nodes) {
+      if (skip?.has(node)) continue;
       this.attempts[node] = attempt;
       if (this.states[node] === 'waiting') this.#setState(node, 'queued');
     }

@@ -25,8 +25,8 @@ export interface NodeDef {
   readonly options: StoredOptions;
 }
 
-/** Node options that can be stored (a signal is local, so it is not). */
-export type StoredOptions = Omit<NodeOptions, 'signal'>;
+/** Node options, as stored with the graph. */
+export type StoredOptions = NodeOptions;
 
 export interface FlowGraph {
   readonly nodes: readonly NodeDef[];
@@ -43,7 +43,7 @@ export function compile(spec: FlowSpec, refs: TaskRef[]): FlowGraph {
         const index = nodes.length;
         const deps: number[] = [];
         if (input !== undefined) collectDeps(input, deps);
-        const { signal: _local, ...options } = step.options;
+        const options = step.options;
         const where = path === '' ? step.task.id : `${path} > ${step.task.id}`;
         nodes.push({
           index,

@@ -21,6 +21,8 @@ export interface NodeSink {
 export class NodeEntry implements Entry, ExecRequest {
   state: 0 | 1 | 2 = 0;
   observed: unknown = undefined;
+  /** Nodes this job carries but no longer answers for (a resumed chunk whose node was retried since). */
+  skip: ReadonlySet<number> | undefined;
   readonly taskName: string;
   readonly firstIndex = 0;
   readonly mapBatch?: boolean;
@@ -65,6 +67,7 @@ export class NodeEntry implements Entry, ExecRequest {
   done(result: ExecResult): void {
     const { values, errors } = result;
     this.nodes.forEach((node, i) => {
+      if (this.skip?.has(node)) return;
       const error = errors?.get(i);
       if (error !== undefined) this.sink.nodeFailed(node, error);
       else this.sink.nodeDone(node, values[i]);
@@ -73,7 +76,7 @@ export class NodeEntry implements Entry, ExecRequest {
   }
 
   fail(error: unknown): void {
-    for (const node of this.nodes) this.sink.nodeFailed(node, error);
+    for (const node of this.nodes) if (!this.skip?.has(node)) this.sink.nodeFailed(node, error);
     this.sink.finished(this);
   }
 }

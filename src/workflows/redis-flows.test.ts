@@ -6,7 +6,7 @@
  * running any finished node again; a finished flow reads back by id, failed or not.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,49 @@ function countRuns(lines: string[]): Map<number, number> {
     runs.set(n, (runs.get(n) ?? 0) + 1);
   }
   return runs;
+}
+
+/** Starts the caller fixture and reads the id of the flow it submitted. */
+async function startCaller(
+  url: string,
+  queue: string,
+  prefix: string,
+  kind: 'chains' | 'retry',
+  count: number,
+): Promise<{ caller: ChildProcess; exited: Promise<unknown>; id: string }> {
+  const caller = spawn(process.execPath, [CALLER.pathname, url, queue, prefix, kind, String(count)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => caller.once('exit', (code, signal) => resolve(signal ?? code)));
+  const id = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    caller.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /flow (\S+)\n/.exec(out);
+      if (found?.[1] !== undefined) resolve(found[1]);
+    });
+    caller.once('exit', () => reject(new Error(`the caller exited before printing the flow id: ${out}`)));
+  });
+  return { caller, exited, id };
+}
+
+/** Nodes that ran more than once were on the killed worker (`pid`) once, and there are at most `most`. */
+function assertRerunsFrom(lines: string[], pid: number, most: number): void {
+  const byNode = new Map<number, string[]>();
+  for (const line of lines) {
+    const n = Number(line.split(' ')[0]);
+    byNode.set(n, [...(byNode.get(n) ?? []), line]);
+  }
+  const again = [...byNode].filter(([, runs]) => runs.length > 1);
+  assert.ok(
+    again.length <= most,
+    `${again.length} nodes ran again, more than the ${most} the killed worker held`,
+  );
+  for (const [n, runs] of again)
+    assert.ok(
+      runs.some((line) => line.endsWith(` ${pid}`)),
+      `node ${n} ran ${runs.length} times, never on the killed worker: ${runs.join('; ')}`,
+    );
 }
 
 describe('workflows on redis: killed workers, killed callers, reattach by id', { timeout: 180_000 }, () => {
@@ -78,7 +121,35 @@ describe('workflows on redis: killed workers, killed callers, reattach by id', {
       for (let i = 0; i < count; i++) assert.ok((runs.get(i) ?? 0) >= 1, `node ${i} never ran`);
       const onKilled = lines.filter((line) => line.endsWith(` ${a.taskPid}`)).length;
       assert.ok(onKilled > 0 && onKilled < count, `${onKilled} nodes ran on the killed worker`);
+      assertRerunsFrom(lines, a.taskPid, 10 * 8);
       assert.equal(handle.state, 'fulfilled');
+    });
+  });
+
+  it('one job per node (chunkSize 1): a worker killed mid-node reruns only the nodes it was running', async () => {
+    await using server = await startRedisServer();
+    const queue = 'flow-kill-single';
+    const file = join(dir, 'kill-single.txt');
+    const count = 300;
+    const concurrency = 5;
+    await withWorkers(TASKS, 3, { queue, connection: server.url, concurrency }, async ([a]) => {
+      assert.ok(a);
+      await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
+      const flow = chord(
+        Array.from({ length: count }, (_, i) => t.record.partial(file, 20, i)),
+        t.collect,
+      );
+      const handle = pool.submitFlow(flow, { chunkSize: 1 });
+      await waitForLines(file, 3, (line) => line.endsWith(` ${a.taskPid}`));
+      a.killHost();
+      assert.equal(await a.exited, 'SIGKILL');
+      assert.deepEqual(
+        await handle,
+        Array.from({ length: count }, (_, i) => i),
+      );
+      const lines = await waitForLines(file, count);
+      // At most the jobs the killed worker held (its concurrency) ran again, each a node it ran.
+      assertRerunsFrom(lines, a.taskPid, concurrency);
     });
   });
 
@@ -88,22 +159,8 @@ describe('workflows on redis: killed workers, killed callers, reattach by id', {
     const prefix = join(dir, 'reattach');
     const count = 20;
     await withWorkers(TASKS, 1, { queue, connection: server.url, concurrency: 4 }, async () => {
-      const caller = spawn(process.execPath, [CALLER.pathname, server.url, queue, prefix, String(count)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const exited = new Promise((resolve) => caller.once('exit', (code, signal) => resolve(signal ?? code)));
+      const { caller, exited, id } = await startCaller(server.url, queue, prefix, 'chains', count);
       try {
-        const id = await new Promise<string>((resolve, reject) => {
-          let out = '';
-          caller.stdout?.on('data', (chunk: Buffer) => {
-            out += chunk.toString();
-            const found = /flow (\S+)\n/.exec(out);
-            if (found?.[1] !== undefined) resolve(found[1]);
-          });
-          caller.once('exit', () =>
-            reject(new Error(`the caller exited before printing the flow id: ${out}`)),
-          );
-        });
         // Some first steps done, the second steps not all started: kill the caller without warning.
         await waitForLines(`${prefix}-1.txt`, 6);
         caller.kill('SIGKILL');
@@ -135,6 +192,36 @@ describe('workflows on redis: killed workers, killed callers, reattach by id', {
     });
   });
 
+  it('a caller killed while a node waits for its retry: the resumed flow retries it once, nothing else runs again', async () => {
+    await using server = await startRedisServer();
+    const queue = 'flow-resume-retry';
+    const prefix = join(dir, 'resume-retry');
+    await withWorkers(TASKS, 1, { queue, connection: server.url }, async () => {
+      const { caller, exited, id } = await startCaller(server.url, queue, prefix, 'retry', 0);
+      try {
+        // The flaky step has failed once: its retry waits 1.5 s. Kill the caller meanwhile.
+        await waitForLines(`${prefix}-flaky.txt`, 1);
+        caller.kill('SIGKILL');
+        assert.equal(await exited, 'SIGKILL');
+        await using pool = new Pool({ backend: 'redis', connection: server.url, queue });
+        const handle = pool.flow<number>(id);
+        assert.equal(await handle, 3);
+        assert.deepEqual(
+          handle.nodes.map((n) => [n.state, n.attempts]),
+          [
+            ['fulfilled', 1],
+            ['fulfilled', 2],
+            ['fulfilled', 1],
+          ],
+        );
+        assert.equal((await waitForLines(`${prefix}-flaky.txt`, 2)).length, 2);
+        assert.equal((await waitForLines(`${prefix}-after.txt`, 1)).length, 1);
+      } finally {
+        caller.kill('SIGKILL');
+      }
+    });
+  });
+
   it('a finished flow reads back by id from a second pool: result, failure with its node; unknown ids are refused', async () => {
     await using server = await startRedisServer();
     const queue = 'flow-read';
@@ -143,14 +230,23 @@ describe('workflows on redis: killed workers, killed callers, reattach by id', {
       await using second = new Pool({ backend: 'redis', connection: server.url, queue });
       const ok = first.submitFlow(chord(group(t.add.partial(1, 2), t.add.partial(3, 4)), t.sum));
       assert.equal(await ok, 10);
-      assert.equal(await second.flow(ok.id), 10);
+      const read = second.flow(ok.id);
+      assert.equal(await read, 10);
+      assert.deepEqual(
+        read.nodes.map((n) => n.state),
+        ['fulfilled', 'fulfilled', 'fulfilled'],
+      );
+      assert.equal(read.state, 'fulfilled');
       const bad = first.submitFlow(chain(t.add.partial(1, 2), t.fail.partial('no')));
       const error = await bad.result().catch((e: unknown) => e);
       assert.ok(error instanceof FlowNodeError);
-      const again = await second
-        .flow(bad.id)
-        .result()
-        .catch((e: unknown) => e);
+      const readBad = second.flow(bad.id);
+      const again = await readBad.result().catch((e: unknown) => e);
+      assert.deepEqual(
+        readBad.nodes.map((n) => n.state),
+        ['fulfilled', 'rejected'],
+      );
+      assert.equal(readBad.state, 'rejected');
       assert.ok(again instanceof FlowNodeError, String(again));
       assert.equal(again.node, 1);
       assert.equal(again.path, 'chain[1] > flow-tasks#fail');

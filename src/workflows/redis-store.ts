@@ -18,6 +18,8 @@ import type { FlowOutcome, FlowStore, JobRecord } from './store.js';
 
 /** Finished flows stay this long (seconds) for pool.flow(id) to read. */
 export const FINISHED_TTL_S = 7 * 24 * 3600;
+/** A flow nobody finishes (its caller died, nobody reattached) is dropped after this long (seconds). */
+export const RUNNING_TTL_S = 30 * 24 * 3600;
 
 function keys(prefix: string, queue: string, id: string) {
   const base = `${prefix}:${queue}:taskmill:flow:${id}`;
@@ -49,11 +51,16 @@ export class RedisFlowStore implements FlowStore {
 
   /** Writes a new flow's graph (running). */
   async create(graph: FlowGraph): Promise<void> {
-    await this.#client.hset(this.#keys.meta, {
-      graph: JSON.stringify(encodeValue(graph, 'the flow')),
-      state: 'running',
-      created: Date.now(),
-    });
+    await this.#client
+      .multi()
+      .hset(this.#keys.meta, {
+        graph: JSON.stringify(encodeValue(graph, 'the flow')),
+        state: 'running',
+        created: Date.now(),
+      })
+      .expire(this.#keys.meta, RUNNING_TTL_S)
+      .exec()
+      .then(check);
   }
 
   recordJobs(records: readonly JobRecord[]): Promise<void> {
@@ -61,6 +68,7 @@ export class RedisFlowStore implements FlowStore {
     const fields: string[] = [];
     for (const { jobId, nodes, attempt } of records) fields.push(jobId, JSON.stringify({ nodes, attempt }));
     pipeline.hset(this.#keys.jobs, ...fields);
+    pipeline.expire(this.#keys.jobs, RUNNING_TTL_S);
     return pipeline.exec().then(check);
   }
 
@@ -101,6 +109,7 @@ export class RedisFlowStore implements FlowStore {
     // HSETNX per node: a result already there (another caller's) stays as it was.
     for (let i = 0; i < results.length; i += 2)
       pipeline.hsetnx(this.#keys.results, String(results[i]), results[i + 1] as string);
+    if (results.length > 0) pipeline.expire(this.#keys.results, RUNNING_TTL_S);
     return pipeline;
   }
 

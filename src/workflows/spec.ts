@@ -9,8 +9,8 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { assertKnownKeys } from '../core/option-keys.js';
 import type { CallOptions, TaskRef } from '../core/task.js';
 
-/** Per-node options: the call's own (timeout, signal) and retries. */
-export interface NodeOptions extends CallOptions {
+/** Per-node options: the call's timeout, and retries. (A flow is cancelled as a whole, not per node.) */
+export interface NodeOptions extends Omit<CallOptions, 'signal'> {
   /** Runs in all, counting the first (default 1: no retry). */
   readonly attempts?: number;
   /** Wait between attempts: a kind (delay 1000 ms) or a kind with its delay in ms. */

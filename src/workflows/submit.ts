@@ -24,8 +24,9 @@ export interface SubmitFlowOptions {
   readonly signal?: AbortSignal;
   /**
    * Nodes per request when many nodes of one task are ready together (on Redis, per job).
-   * Default: enough to spread them over the backend's parallelism, at most 1,000. 1 sends each
-   * node on its own (on Redis, one job per node: a killed worker's job then reruns that node only).
+   * Default on Redis: enough to spread them over the workers (at most 1,000 a job); elsewhere 1.
+   * 1 sends each node on its own (on Redis, one job per node: a killed worker's job then reruns
+   * that node only).
    */
   readonly chunkSize?: number;
 }
@@ -51,6 +52,11 @@ export function submitFlow<R>(
   graph.nodes.forEach((node, i) => {
     checkNodeOptions(node.options, node.path);
     const ref = refs[i];
+    if (ref?.options.signal !== undefined) {
+      throw new InvalidArgumentError(
+        `${node.path}: a task's own signal does not apply within a flow; cancel the flow instead: pool.submitFlow(flow, { signal }) or handle.cancel()`,
+      );
+    }
     // Bound arguments that cannot reach a worker fail here, naming the node.
     if (ref !== undefined && node.args.length > 0) host.prepareBatch(ref, [[...node.args]], 0);
   });
@@ -99,14 +105,16 @@ export function attachFlow<R>(host: FlowHost, id: string, options: SubmitFlowOpt
       const client = clientOf(side);
       const stored = await RedisFlowStore.load(client, side.prefix, side.queueName, id);
       if (stored === undefined) throw new FlowNotFoundError(id, side.queueName);
+      const refs = stored.graph.nodes.map((node) => remoteRef(node.task));
+      const store = new RedisFlowStore(client, side.prefix, side.queueName, id);
+      run = new FlowRun(host, side, id, stored.graph, refs, store, handle._listener(), options, epoch);
       if (stored.state !== 'running') {
+        run.showFinished(stored.results, stored.failure?.node, stored.jobs);
+        handle._started(run);
         host.leave(epoch);
         handle._settle(stored.value, finishedError(id, stored.graph, stored));
         return;
       }
-      const refs = stored.graph.nodes.map((node) => remoteRef(node.task));
-      const store = new RedisFlowStore(client, side.prefix, side.queueName, id);
-      run = new FlowRun(host, side, id, stored.graph, refs, store, handle._listener(), options, epoch);
       resume = { results: stored.results, jobs: stored.jobs };
     } catch (error) {
       host.leave(epoch);
