@@ -135,7 +135,7 @@ describe('jobId on Redis', { timeout: 120_000 }, () => {
           );
           const reruns = [...counts.values()].filter((n) => n > 1).length;
           process.stdout.write(
-            `# ${keys.length} jobs, ${[...counts.values()].reduce((a, b) => a + b, 0)} executions (${reruns} run again after the kills), ${completed.size} completions\n`,
+            `${keys.length} jobs, ${[...counts.values()].reduce((a, b) => a + b, 0)} executions (${reruns} run again after the kills), ${completed.size} completions\n`,
           );
         } finally {
           admin.disconnect();

@@ -109,7 +109,7 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
             assert.ok((r.value as { at: number }).at >= r.due, `a run before its window`);
           const late = Math.max(...finished.map((r) => (r.value as { at: number }).at - r.due));
           process.stdout.write(
-            `# ${runs.length} runs in 10 s on ${new Set(runs.map((r) => r[1])).size} worker(s), latest ${late} ms after its due time\n`,
+            `${runs.length} runs in 10 s on ${new Set(runs.map((r) => r[1])).size} worker(s), latest ${late} ms after its due time\n`,
           );
           assert.equal((await admin.getJobSchedulers()).length, 0);
           assert.equal(await admin.getDelayedCount(), 0, 'remove() leaves no run waiting');
