@@ -293,7 +293,17 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       observer?.submitted(observed);
       let remote: RemoteJob;
       try {
-        remote = await impl.enqueue(observed.request, options);
+        // A key given with .with({ jobId }) counts as the enqueue option's.
+        const keyed = isTaskRef(task) ? task.options.jobId : undefined;
+        remote = await impl.enqueue(
+          observed.request,
+          keyed !== undefined &&
+            typeof options === 'object' &&
+            options !== null &&
+            options.jobId === undefined
+            ? { ...options, jobId: keyed }
+            : options,
+        );
       } catch (error) {
         observer?.settled(observed, undefined, error);
         throw error;

@@ -107,6 +107,22 @@ describe('local schedules', { timeout: 60_000 }, () => {
     await clock.remove();
   });
 
+  it('the same id again replaces the schedule (new timing and arguments, one schedule, its handle kept)', async () => {
+    await using pool = new Pool({ backend: 'async' });
+    const echo = (value: string) => value;
+    const first = await pool.schedule(echo, { every: '1h', id: 'greeting' }, 'hello');
+    const second = await pool.schedule(echo, { every: '30ms', id: 'greeting' }, 'hi');
+    assert.equal(second, first);
+    const listed = await pool.schedules();
+    assert.deepEqual(
+      listed.map((s) => [s.id, s.timing, s.args]),
+      [['greeting', 'every 30ms', ['hi']]],
+    );
+    const runs = await next(second, 'run', 2);
+    assert.deepEqual(await Promise.all(runs.map((r) => r.job.get())), ['hi', 'hi']);
+    await second.remove();
+  });
+
   it("missed: 'skip' lets windows that passed go unrun and goes on from the next window", async () => {
     await using pool = new Pool({ backend: 'async' });
     const schedule = await pool.schedule(() => 1, { every: '100ms', missed: 'skip' });

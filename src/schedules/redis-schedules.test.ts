@@ -298,4 +298,44 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
       await p.join();
     }
   });
+
+  it('on a terminal (tmux): `taskmill queue schedules` shows one line per schedule', async () => {
+    const queue = 'sched-tty';
+    const p = pool(queue);
+    const socket = `taskmill-sched-${process.pid}`;
+    const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    try {
+      await p.schedule(t.record, { every: '1h30m', id: 'reports' }, '/tmp/never', 'r');
+      await p.schedule(t.record, { cron: '*/5 * * * *', id: 'poll', missed: 'skip' }, '/tmp/never', 'p');
+      await (await p.schedule(t.record, { every: '1d', id: 'held' }, '/tmp/never', 'h')).pause();
+      const command = `${process.execPath} ${CLI} queue schedules --queue ${queue} --connection ${server.url}; echo "[exit $?]"; exec cat`;
+      await tmux('new-session', '-d', '-s', 'cli', '-x', '160', '-y', '20', command);
+      let screen = '';
+      const until = Date.now() + 30_000;
+      while (!/\[exit \d+\]/.test(screen)) {
+        if (Date.now() > until) throw new Error(`the command never finished on the terminal:\n${screen}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        screen = (await tmux('capture-pane', '-p', '-t', 'cli')).stdout;
+      }
+      const shown = screen.split('\n').filter((line) => line.trim() !== '');
+      assert.equal(shown.length, 4, screen);
+      assert.match(
+        shown[0] as string,
+        /^held {2}schedule-tasks#record {2}every 1d {2}missed: run-once {2}paused$/,
+      );
+      assert.match(
+        shown[1] as string,
+        /^poll {2}schedule-tasks#record {2}cron \*\/5 \* \* \* \* \(UTC\) {2}missed: skip {2}next \d{4}-\d\d-\d\dT\d\d:\d[05]:00\.000Z$/,
+      );
+      assert.match(
+        shown[2] as string,
+        /^reports {2}schedule-tasks#record {2}every 90m {2}missed: run-once {2}next /,
+      );
+      assert.equal(shown[3], '[exit 0]');
+    } finally {
+      await tmux('kill-server').catch(() => {});
+      p.close();
+      await p.join();
+    }
+  });
 });
