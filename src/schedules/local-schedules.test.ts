@@ -169,6 +169,24 @@ describe('local schedules', { timeout: 60_000 }, () => {
     assert.equal(missedEvents, 0);
   });
 
+  it("a run that finds the pool's queue full (maxQueue) is missed, with reason 'queue full'; the schedule goes on", async () => {
+    await using pool = new Pool({ backend: 'async', concurrency: 1, maxQueue: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const busy = [pool.apply(() => gate), pool.apply(() => gate)]; // one running, one waiting: full
+    const schedule = await pool.schedule(() => 'ran', { every: '50ms' });
+    const [missed] = await next(schedule, 'missed');
+    assert.equal(missed?.reason, 'queue full');
+    assert.equal(missed?.windows, 1);
+    release();
+    await Promise.all(busy);
+    const [run] = await next(schedule, 'run');
+    assert.equal(await run?.job.get(), 'ran');
+    await schedule.remove();
+  });
+
   it('cron: a 6-field pattern in a time zone runs on its seconds', async () => {
     await using pool = new Pool({ backend: 'async' });
     const schedule = await pool.schedule(() => 'cron', { cron: '* * * * * *', tz: 'Europe/Berlin' });
