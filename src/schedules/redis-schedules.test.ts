@@ -131,8 +131,13 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
     const p = pool(queue);
     const admin = new Queue(queue, { connection: { url: server.url } });
     try {
-      await p.schedule(t.record, { every: '1s', id: 'once' }, file, 'once');
-      await p.schedule(t.record, { every: '1s', id: 'skip', missed: 'skip' }, file, 'skip');
+      const onceSchedule = await p.schedule(t.record, { every: '1s', id: 'once' }, file, 'once');
+      const skipSchedule = await p.schedule(
+        t.record,
+        { every: '1s', id: 'skip', missed: 'skip' },
+        file,
+        'skip',
+      );
       // All workers down for more than three windows.
       await new Promise((resolve) => setTimeout(resolve, 3300));
       const workerStart = Date.now();
@@ -144,10 +149,8 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
             (await finishedRuns(admin, 'skip')).length >= 2,
           'two finished runs of each schedule',
         );
-        await p.schedule(t.record, { every: '1s', id: 'once' }, file, 'once').then((s) => s.remove());
-        await p
-          .schedule(t.record, { every: '1s', id: 'skip', missed: 'skip' }, file, 'skip')
-          .then((s) => s.remove());
+        await onceSchedule.remove();
+        await skipSchedule.remove();
         await untilTrue(async () => (await admin.getActiveCount()) === 0, 'the last run finishing');
       } finally {
         await worker.stop();
