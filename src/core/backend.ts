@@ -56,8 +56,13 @@ export interface ExecRequest {
    * calls: a distributed backend sends such a request as one chunked job.
    */
   readonly mapBatch?: boolean;
-  /** A single call's dedupe key (`.with({ jobId })`): a distributed backend uses it as the job's id. */
+  /**
+   * Distributed backends: the job's id, instead of one of their own. Workflows name their jobs
+   * so that a flow resumed by another process follows the very jobs already on the queue.
+   */
   readonly jobId?: string;
+  /** With `jobId`: the job may be on the queue already (finished, even), so look it up once added. */
+  readonly jobMayExist?: boolean;
 }
 
 /**

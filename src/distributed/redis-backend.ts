@@ -211,8 +211,7 @@ export class RedisBackend implements Backend {
         const chunk = request.mapBatch === true;
         const data = chunk ? this.#encodeChunk(request) : this.#encode(request);
         const count = chunk ? (request.singleArgs ?? request.items).length : 1;
-        // A call's own jobId is its job's id: a second add with it attaches to the first job.
-        const id = (!chunk ? request.jobId : undefined) ?? this.#idPrefix + ++this.#seq;
+        const id = request.jobId ?? this.#idPrefix + ++this.#seq;
         const pending: Pending = {
           id,
           task: request.taskName,
@@ -439,12 +438,13 @@ export class RedisBackend implements Backend {
     }
     queue.addBulk(batch.map(({ name, data, opts }) => ({ name, data, opts }))).then(
       () => {
-        for (const item of batch) item.pending.added = true;
-        // A jobId that was already on the queue may name a job that finished long ago: look once.
-        const given = batch
-          .filter((item) => item.pending.request?.jobId !== undefined)
-          .map((item) => item.pending.id);
-        if (given.length > 0) void this.#check(given).catch(() => {});
+        const named: string[] = [];
+        for (const item of batch) {
+          item.pending.added = true;
+          if (item.pending.request?.jobMayExist === true) named.push(item.pending.id);
+        }
+        // A job named by its caller may have been there (and finished) before: look once.
+        if (named.length > 0) void this.#check(named).catch(() => {});
       },
       (error: unknown) => {
         for (const item of batch)

@@ -342,6 +342,17 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return job;
   }
 
+  /** Resolves when fewer than `maxQueue` calls are waiting. */
+  whenQueueHasRoom(): Promise<void> {
+    return this.#queue.whenRoom();
+  }
+
+  /** Resolves when nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (this.#queue.queued === 0 && this.#queue.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   /**
    * Runs `task(...args)` on a schedule: `{ every: '15m' }` or `{ cron: '0 3 * * *', tz }`. On
    * Redis it is a job scheduler in the queue (one run per window, however many workers; it
@@ -363,17 +374,6 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   /** The schedules of this pool (locally) or of its queue (Redis). */
   schedules(): Promise<ScheduleInfo[]> {
     return this.#scheduler().list();
-  }
-
-  /** Resolves when fewer than `maxQueue` calls are waiting. */
-  whenQueueHasRoom(): Promise<void> {
-    return this.#queue.whenRoom();
-  }
-
-  /** Resolves when nothing is queued or running. */
-  whenIdle(): Promise<void> {
-    if (this.#queue.queued === 0 && this.#queue.running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /**

@@ -32,7 +32,9 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
   readonly transfer?: readonly ArrayBuffer[];
   readonly buffers?: readonly BufferPath[];
   readonly timeout?: number;
+  /** The call's idempotency key (`.with({ jobId })`): the job's id on a distributed queue, which may hold it already. */
   readonly jobId?: string;
+  readonly jobMayExist?: boolean;
   job: Job<unknown> | undefined;
   resolve: ((value: unknown) => void) | undefined;
   reject: ((error: unknown) => void) | undefined;
@@ -58,7 +60,10 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
     if (carried?.buffers !== undefined) this.buffers = carried.buffers;
     if (timeout !== undefined) this.timeout = timeout;
     const jobId = typeof task === 'function' ? undefined : task.options.jobId;
-    if (jobId !== undefined) this.jobId = jobId;
+    if (jobId !== undefined) {
+      this.jobId = jobId;
+      this.jobMayExist = true;
+    }
   }
 
   get request(): ExecRequest {
