@@ -289,6 +289,19 @@ export class RedisBackend implements Backend {
     return remote;
   }
 
+  /** @internal The queue and its connection, for schedules (src/schedules/redis-schedules.ts). */
+  scheduleAccess(): RedisScheduleAccess {
+    const queue = this.#open();
+    return {
+      queue,
+      client: this.#client as Redis,
+      prefix: this.prefix,
+      queueName: this.queueName,
+      jobOptions: this.#baseJob,
+      maxPayloadBytes: this.#maxPayload,
+    };
+  }
+
   cancel(request: ExecRequest, reason: Error): void {
     const pending = this.#byRequest.get(request);
     if (pending === undefined) return;
@@ -322,19 +335,6 @@ export class RedisBackend implements Backend {
       this.#cancelTasks.push(pending.task);
     }
     await this.close();
-  }
-
-  /** @internal The queue and its connection, for schedules (src/schedules/redis-schedules.ts). */
-  scheduleAccess(): RedisScheduleAccess {
-    const queue = this.#open();
-    return {
-      queue,
-      client: this.#client as Redis,
-      prefix: this.prefix,
-      queueName: this.queueName,
-      jobOptions: this.#baseJob,
-      maxPayloadBytes: this.#maxPayload,
-    };
   }
 
   // ---- internals ---------------------------------------------------------------------------

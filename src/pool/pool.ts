@@ -28,10 +28,6 @@ import { type ExposeOptions, type Exposure, exposePool } from '../observe/expose
 import type { PoolObserver } from '../observe/observer.js';
 import type { PoolMetrics } from '../observe/pool-metrics.js';
 import { type MetricsCallOptions, observePool, poolMetrics } from '../observe/pool-observe.js';
-import { jobIdOf, RecentJobs, refuseJobId } from '../schedules/job-ids.js';
-import { PoolSchedules } from '../schedules/pool-schedules.js';
-import type { Schedule, ScheduleInfo } from '../schedules/schedule.js';
-import type { ScheduleOptions } from '../schedules/spec.js';
 import { createBackend } from './backend-registry.js';
 import { CallLedger, type Epoch } from './call-ledger.js';
 import type { Dispatcher, Entry, ProgressEvent } from './dispatch.js';
@@ -42,6 +38,15 @@ import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from '
 import { checkRunnable, prepareBatch, prepareCall, prepareSingles } from './prepare-arguments.js';
 import { adoptRemote, needsRedis } from './remote-job.js';
 import { RunQueue } from './run-queue.js';
+import {
+  jobIdOf,
+  PoolSchedules,
+  RecentJobs,
+  refuseJobId,
+  type Schedule,
+  type ScheduleInfo,
+  type ScheduleOptions,
+} from './scheduling.js';
 import { type CallHost, SingleCall } from './single-call.js';
 import { watchForStall } from './stall-guard.js';
 
