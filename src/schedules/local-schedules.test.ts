@@ -187,6 +187,25 @@ describe('local schedules', { timeout: 60_000 }, () => {
     await schedule.remove();
   });
 
+  it('resume starts an every schedule at once, on a new grid that missed windows keep to', async () => {
+    await using pool = new Pool({ backend: 'async' });
+    const schedule = await pool.schedule(() => 1, { every: '100ms' });
+    await next(schedule, 'run');
+    await schedule.pause();
+    blockFor(37); // off the old grid
+    const resumedAt = Date.now();
+    await schedule.resume();
+    const [again] = await next(schedule, 'run');
+    const start = again?.due.getTime() as number;
+    assert.ok(start >= resumedAt && start - resumedAt < 100, 'runs at once on resume');
+    const runs = next(schedule, 'run', 2);
+    blockFor(350);
+    const [catchUp, onGrid] = await runs;
+    await schedule.remove();
+    assert.equal(catchUp?.late, true);
+    assert.equal(((onGrid?.due.getTime() as number) - start) % 100, 0);
+  });
+
   it('cron: a 6-field pattern in a time zone runs on its seconds', async () => {
     await using pool = new Pool({ backend: 'async' });
     const schedule = await pool.schedule(() => 'cron', { cron: '* * * * * *', tz: 'Europe/Berlin' });
