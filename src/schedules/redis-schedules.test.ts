@@ -151,6 +151,8 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
         );
         await onceSchedule.remove();
         await skipSchedule.remove();
+        assert.match(worker.log(), /job repeat:skip:\d+ not run: its window passed .*missed: 'skip'/);
+        assert.doesNotMatch(worker.log(), /job repeat:once:\d+ not run/);
         await untilTrue(async () => (await admin.getActiveCount()) === 0, 'the last run finishing');
       } finally {
         await worker.stop();
