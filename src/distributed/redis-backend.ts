@@ -291,10 +291,21 @@ export class RedisBackend implements Backend {
 
   /** @internal The queue and its connection, for schedules (src/schedules/redis-schedules.ts). */
   scheduleAccess(): RedisScheduleAccess {
-    const queue = this.#open();
+    this.#open();
+    const closed = () =>
+      new PoolClosedError(
+        'the pool is closed; its schedules live on in Redis: look after them from a new Pool, openQueueAdmin().schedules or `taskmill queue schedules`',
+      );
+    const backend = this;
     return {
-      queue,
-      client: this.#client as Redis,
+      get queue(): Queue {
+        if (backend.#closed || backend.#queue === undefined) throw closed();
+        return backend.#queue;
+      },
+      get client(): Redis {
+        if (backend.#closed || backend.#client === undefined) throw closed();
+        return backend.#client;
+      },
       prefix: this.prefix,
       queueName: this.queueName,
       jobOptions: this.#baseJob,

@@ -229,6 +229,42 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a schedule outlives its pool: another pool finds it; the closed pool says where to look after it', async () => {
+    const queue = 'sched-outlive';
+    const first = pool(queue);
+    const schedule = await first.schedule(t.record, { every: '1d', id: 'daily' }, '/tmp/never', 'd');
+    first.close();
+    await first.join();
+    await assert.rejects(schedule.pause(), {
+      code: 'ERR_TASKMILL_POOL_CLOSED',
+      message: /its schedules live on in Redis: .*taskmill queue schedules/,
+    });
+    const second = pool(queue);
+    try {
+      const [found] = await second.schedules();
+      assert.equal(found?.id, 'daily');
+      assert.equal(found?.paused, false);
+      assert.ok(found?.next instanceof Date);
+      const again = await second.schedule(t.record, { every: '1d', id: 'daily' }, '/tmp/never', 'd');
+      const admin = new Queue(queue, { connection: { url: server.url } });
+      try {
+        // No worker: the run due at once waits on the queue, and remove() takes it too.
+        assert.equal(await admin.getWaitingCount(), 1);
+        assert.equal(await again.remove(), true);
+        assert.deepEqual(await admin.getJobCounts('wait', 'delayed', 'active'), {
+          wait: 0,
+          delayed: 0,
+          active: 0,
+        });
+      } finally {
+        await admin.close();
+      }
+    } finally {
+      second.close();
+      await second.join();
+    }
+  });
+
   it('refuses functions and bad options before anything reaches Redis', async () => {
     const queue = 'sched-bad';
     const p = pool(queue);
