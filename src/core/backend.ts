@@ -57,11 +57,15 @@ export interface ExecRequest {
    */
   readonly mapBatch?: boolean;
   /**
-   * Distributed backends: the job's id, instead of one of their own. Workflows name their jobs
-   * so that a flow resumed by another process follows the very jobs already on the queue.
+   * Distributed backends: the job's id, instead of one of their own: a single call's dedupe key
+   * (`.with({ jobId })`), or a workflow's name for its node's job, so that a flow resumed by
+   * another process follows the very jobs already on the queue.
    */
   readonly jobId?: string;
-  /** With `jobId`: the job may be on the queue already (finished, even), so look it up once added. */
+  /**
+   * With `jobId`: whether the job may be on the queue already (finished, even), so that it is
+   * looked up once added. Unset means yes; a new flow's nodes say no.
+   */
   readonly jobMayExist?: boolean;
 }
 

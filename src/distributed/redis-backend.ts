@@ -452,9 +452,10 @@ export class RedisBackend implements Backend {
         const named: string[] = [];
         for (const item of batch) {
           item.pending.added = true;
-          if (item.pending.request?.jobMayExist === true) named.push(item.pending.id);
+          const request = item.pending.request;
+          // A job named by its caller may have been there (and finished) before: look once.
+          if (request?.jobId !== undefined && request.jobMayExist !== false) named.push(item.pending.id);
         }
-        // A job named by its caller may have been there (and finished) before: look once.
         if (named.length > 0) void this.#check(named).catch(() => {});
       },
       (error: unknown) => {

@@ -34,7 +34,6 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
   readonly timeout?: number;
   /** The call's idempotency key (`.with({ jobId })`): the job's id on a distributed queue, which may hold it already. */
   readonly jobId?: string;
-  readonly jobMayExist?: boolean;
   job: Job<unknown> | undefined;
   resolve: ((value: unknown) => void) | undefined;
   reject: ((error: unknown) => void) | undefined;
@@ -60,10 +59,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
     if (carried?.buffers !== undefined) this.buffers = carried.buffers;
     if (timeout !== undefined) this.timeout = timeout;
     const jobId = typeof task === 'function' ? undefined : task.options.jobId;
-    if (jobId !== undefined) {
-      this.jobId = jobId;
-      this.jobMayExist = true;
-    }
+    if (jobId !== undefined) this.jobId = jobId;
   }
 
   get request(): ExecRequest {
