@@ -289,6 +289,30 @@ export class RedisBackend implements Backend {
     return remote;
   }
 
+  /** @internal The queue and its connection, for schedules (src/schedules/redis-schedules.ts). */
+  scheduleAccess(): RedisScheduleAccess {
+    this.#open();
+    const closed = () =>
+      new PoolClosedError(
+        'the pool is closed; its schedules live on in Redis: look after them from a new Pool, openQueueAdmin().schedules or `taskmill queue schedules`',
+      );
+    const backend = this;
+    return {
+      get queue(): Queue {
+        if (backend.#closed || backend.#queue === undefined) throw closed();
+        return backend.#queue;
+      },
+      get client(): Redis {
+        if (backend.#closed || backend.#client === undefined) throw closed();
+        return backend.#client;
+      },
+      prefix: this.prefix,
+      queueName: this.queueName,
+      jobOptions: this.#baseJob,
+      maxPayloadBytes: this.#maxPayload,
+    };
+  }
+
   cancel(request: ExecRequest, reason: Error): void {
     const pending = this.#byRequest.get(request);
     if (pending === undefined) return;
@@ -327,19 +351,6 @@ export class RedisBackend implements Backend {
   /** @internal The caller's connection (workflows keep their state beside the queue). */
   get redisClient(): Redis | undefined {
     return this.#client;
-  }
-
-  /** @internal The queue and its connection, for schedules (src/schedules/redis-schedules.ts). */
-  scheduleAccess(): RedisScheduleAccess {
-    const queue = this.#open();
-    return {
-      queue,
-      client: this.#client as Redis,
-      prefix: this.prefix,
-      queueName: this.queueName,
-      jobOptions: this.#baseJob,
-      maxPayloadBytes: this.#maxPayload,
-    };
   }
 
   // ---- internals ---------------------------------------------------------------------------

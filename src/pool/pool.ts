@@ -28,10 +28,6 @@ import { type ExposeOptions, type Exposure, exposePool } from '../observe/expose
 import type { PoolObserver } from '../observe/observer.js';
 import type { PoolMetrics } from '../observe/pool-metrics.js';
 import { type MetricsCallOptions, observePool, poolMetrics } from '../observe/pool-observe.js';
-import { jobIdOf, RecentJobs, refuseJobId } from '../schedules/job-ids.js';
-import { PoolSchedules } from '../schedules/pool-schedules.js';
-import type { Schedule, ScheduleInfo } from '../schedules/schedule.js';
-import type { ScheduleOptions } from '../schedules/spec.js';
 import type { FlowHandle } from '../workflows/flow-handle.js';
 import type { FlowHost } from '../workflows/host.js';
 import type { Step } from '../workflows/spec.js';
@@ -46,6 +42,15 @@ import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions } from '
 import { checkRunnable, prepareBatch, prepareCall, prepareSingles } from './prepare-arguments.js';
 import { adoptRemote, needsRedis } from './remote-job.js';
 import { RunQueue } from './run-queue.js';
+import {
+  jobIdOf,
+  PoolSchedules,
+  RecentJobs,
+  refuseJobId,
+  type Schedule,
+  type ScheduleInfo,
+  type ScheduleOptions,
+} from './scheduling.js';
 import { type CallHost, SingleCall } from './single-call.js';
 import { watchForStall } from './stall-guard.js';
 
@@ -297,7 +302,17 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       observer?.submitted(observed);
       let remote: RemoteJob;
       try {
-        remote = await impl.enqueue(observed.request, options);
+        // A key given with .with({ jobId }) counts as the enqueue option's.
+        const keyed = isTaskRef(task) ? task.options.jobId : undefined;
+        remote = await impl.enqueue(
+          observed.request,
+          keyed !== undefined &&
+            typeof options === 'object' &&
+            options !== null &&
+            options.jobId === undefined
+            ? { ...options, jobId: keyed }
+            : options,
+        );
       } catch (error) {
         observer?.settled(observed, undefined, error);
         throw error;
@@ -345,6 +360,27 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     }
   }
 
+  /** Starts a workflow and returns its handle: id, state per node, events, cancel(), result. */
+  submitFlow<R>(flow: Step<[], R>, options?: SubmitFlowOptions): FlowHandle<R> {
+    return submitFlow(this.#flowHost(), flow, options);
+  }
+
+  /** Distributed backends (redis): a handle on a flow by its id, from any process; resumes it if it runs. */
+  flow<R = unknown>(id: string, options?: SubmitFlowOptions): FlowHandle<R> {
+    return attachFlow(this.#flowHost(), id, options);
+  }
+
+  /** Resolves when fewer than `maxQueue` calls are waiting. */
+  whenQueueHasRoom(): Promise<void> {
+    return this.#queue.whenRoom();
+  }
+
+  /** Resolves when nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (this.#queue.queued === 0 && this.#queue.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   /**
    * Runs `task(...args)` on a schedule: `{ every: '15m' }` or `{ cron: '0 3 * * *', tz }`. On
    * Redis it is a job scheduler in the queue (one run per window, however many workers; it
@@ -363,30 +399,9 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     }
   }
 
-  /** Starts a workflow and returns its handle: id, state per node, events, cancel(), result. */
-  submitFlow<R>(flow: Step<[], R>, options?: SubmitFlowOptions): FlowHandle<R> {
-    return submitFlow(this.#flowHost(), flow, options);
-  }
-
-  /** Distributed backends (redis): a handle on a flow by its id, from any process; resumes it if it runs. */
-  flow<R = unknown>(id: string, options?: SubmitFlowOptions): FlowHandle<R> {
-    return attachFlow(this.#flowHost(), id, options);
-  }
-
   /** The schedules of this pool (locally) or of its queue (Redis). */
   schedules(): Promise<ScheduleInfo[]> {
     return this.#scheduler().list();
-  }
-
-  /** Resolves when fewer than `maxQueue` calls are waiting. */
-  whenQueueHasRoom(): Promise<void> {
-    return this.#queue.whenRoom();
-  }
-
-  /** Resolves when nothing is queued or running. */
-  whenIdle(): Promise<void> {
-    if (this.#queue.queued === 0 && this.#queue.running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /**

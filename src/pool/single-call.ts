@@ -32,6 +32,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
   readonly transfer?: readonly ArrayBuffer[];
   readonly buffers?: readonly BufferPath[];
   readonly timeout?: number;
+  /** The call's idempotency key (`.with({ jobId })`): the job's id on a distributed queue, which may hold it already. */
   readonly jobId?: string;
   job: Job<unknown> | undefined;
   resolve: ((value: unknown) => void) | undefined;

@@ -73,6 +73,10 @@ describe('jobId on Redis', { timeout: 120_000 }, () => {
           await b.apply(t.charge.with({ jobId: 'order-2' }), file, 'order-2', 10),
           'charged order-2',
         );
+        // enqueue() takes the key from .with() too.
+        const enqueued = await a.enqueue(t.charge.with({ jobId: 'order-2' }), [file, 'order-2', 10]);
+        assert.equal(enqueued.id, 'order-2');
+        assert.equal(await enqueued.get(), 'charged order-2');
         assert.deepEqual(
           [...(await executions(file))],
           [
@@ -135,7 +139,7 @@ describe('jobId on Redis', { timeout: 120_000 }, () => {
           );
           const reruns = [...counts.values()].filter((n) => n > 1).length;
           process.stdout.write(
-            `# ${keys.length} jobs, ${[...counts.values()].reduce((a, b) => a + b, 0)} executions (${reruns} run again after the kills), ${completed.size} completions\n`,
+            `${keys.length} jobs, ${[...counts.values()].reduce((a, b) => a + b, 0)} executions (${reruns} run again after the kills), ${completed.size} completions\n`,
           );
         } finally {
           admin.disconnect();

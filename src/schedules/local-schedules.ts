@@ -37,7 +37,8 @@ class LocalEntry {
   #timer: LongTimer | undefined;
   /** Bumped by pause/resume/remove: a fire in flight from before is dropped. */
   #generation = 0;
-  readonly #anchor: number;
+  /** The first due time of an `every` schedule since it was started or resumed: its grid. */
+  #anchor: number;
 
   constructor(
     readonly definition: LocalEntryDefinition,
@@ -51,6 +52,7 @@ class LocalEntry {
     const generation = ++this.#generation;
     const { timing } = this.definition;
     // An `every` schedule runs at once, then every interval (as BullMQ's job schedulers do).
+    if (timing.every !== undefined) this.#anchor = now;
     const first =
       timing.every !== undefined ? now : await cronNext(timing.cron as string, timing.tz ?? 'UTC', now);
     if (generation === this.#generation) this.#arm(first, generation);

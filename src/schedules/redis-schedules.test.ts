@@ -101,9 +101,16 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
           assert.equal(new Set(dues).size, dues.length, 'two runs for one window');
           for (let i = 1; i < dues.length; i++)
             assert.equal((dues[i] as number) - (dues[i - 1] as number), 1000, `windows ${dues.join(', ')}`);
-          const times = runs.map((r) => Number(r[2])).sort((a, b) => a - b);
-          for (let i = 1; i < times.length; i++)
-            assert.ok((times[i] as number) - (times[i - 1] as number) > 500, `runs at ${times.join(', ')}`);
+          // Each window's job ran once, not before its window began; each execution is one job's.
+          const ranAt = runs.map((r) => Number(r[2])).sort((a, b) => a - b);
+          const jobAt = finished.map((r) => (r.value as { at: number }).at).sort((a, b) => a - b);
+          assert.deepEqual(jobAt, ranAt);
+          for (const r of finished)
+            assert.ok((r.value as { at: number }).at >= r.due, `a run before its window`);
+          const late = Math.max(...finished.map((r) => (r.value as { at: number }).at - r.due));
+          process.stdout.write(
+            `${runs.length} runs in 10 s on ${new Set(runs.map((r) => r[1])).size} worker(s), latest ${late} ms after its due time\n`,
+          );
           assert.equal((await admin.getJobSchedulers()).length, 0);
           assert.equal(await admin.getDelayedCount(), 0, 'remove() leaves no run waiting');
         } finally {
@@ -124,8 +131,13 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
     const p = pool(queue);
     const admin = new Queue(queue, { connection: { url: server.url } });
     try {
-      await p.schedule(t.record, { every: '1s', id: 'once' }, file, 'once');
-      await p.schedule(t.record, { every: '1s', id: 'skip', missed: 'skip' }, file, 'skip');
+      const onceSchedule = await p.schedule(t.record, { every: '1s', id: 'once' }, file, 'once');
+      const skipSchedule = await p.schedule(
+        t.record,
+        { every: '1s', id: 'skip', missed: 'skip' },
+        file,
+        'skip',
+      );
       // All workers down for more than three windows.
       await new Promise((resolve) => setTimeout(resolve, 3300));
       const workerStart = Date.now();
@@ -137,10 +149,10 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
             (await finishedRuns(admin, 'skip')).length >= 2,
           'two finished runs of each schedule',
         );
-        await p.schedule(t.record, { every: '1s', id: 'once' }, file, 'once').then((s) => s.remove());
-        await p
-          .schedule(t.record, { every: '1s', id: 'skip', missed: 'skip' }, file, 'skip')
-          .then((s) => s.remove());
+        await onceSchedule.remove();
+        await skipSchedule.remove();
+        assert.match(worker.log(), /job repeat:skip:\d+ not run: its window passed .*missed: 'skip'/);
+        assert.doesNotMatch(worker.log(), /job repeat:once:\d+ not run/);
         await untilTrue(async () => (await admin.getActiveCount()) === 0, 'the last run finishing');
       } finally {
         await worker.stop();
@@ -217,6 +229,42 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a schedule outlives its pool: another pool finds it; the closed pool says where to look after it', async () => {
+    const queue = 'sched-outlive';
+    const first = pool(queue);
+    const schedule = await first.schedule(t.record, { every: '1d', id: 'daily' }, '/tmp/never', 'd');
+    first.close();
+    await first.join();
+    await assert.rejects(schedule.pause(), {
+      code: 'ERR_TASKMILL_POOL_CLOSED',
+      message: /its schedules live on in Redis: .*taskmill queue schedules/,
+    });
+    const second = pool(queue);
+    try {
+      const [found] = await second.schedules();
+      assert.equal(found?.id, 'daily');
+      assert.equal(found?.paused, false);
+      assert.ok(found?.next instanceof Date);
+      const again = await second.schedule(t.record, { every: '1d', id: 'daily' }, '/tmp/never', 'd');
+      const admin = new Queue(queue, { connection: { url: server.url } });
+      try {
+        // No worker: the run due at once waits on the queue, and remove() takes it too.
+        assert.equal(await admin.getWaitingCount(), 1);
+        assert.equal(await again.remove(), true);
+        assert.deepEqual(await admin.getJobCounts('wait', 'delayed', 'active'), {
+          wait: 0,
+          delayed: 0,
+          active: 0,
+        });
+      } finally {
+        await admin.close();
+      }
+    } finally {
+      second.close();
+      await second.join();
+    }
+  });
+
   it('refuses functions and bad options before anything reaches Redis', async () => {
     const queue = 'sched-bad';
     const p = pool(queue);
@@ -287,6 +335,46 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
       assert.equal((await cli(['remove', 'nightly', '--queue', queue])).code, 0);
       assert.equal((await cli(['--queue', queue])).stdout, `queue ${queue}: no schedules\n`);
     } finally {
+      p.close();
+      await p.join();
+    }
+  });
+
+  it('on a terminal (tmux): `taskmill queue schedules` shows one line per schedule', async () => {
+    const queue = 'sched-tty';
+    const p = pool(queue);
+    const socket = `taskmill-sched-${process.pid}`;
+    const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    try {
+      await p.schedule(t.record, { every: '1h30m', id: 'reports' }, '/tmp/never', 'r');
+      await p.schedule(t.record, { cron: '*/5 * * * *', id: 'poll', missed: 'skip' }, '/tmp/never', 'p');
+      await (await p.schedule(t.record, { every: '1d', id: 'held' }, '/tmp/never', 'h')).pause();
+      const command = `${process.execPath} ${CLI} queue schedules --queue ${queue} --connection ${server.url}; echo "[exit $?]"; exec cat`;
+      await tmux('new-session', '-d', '-s', 'cli', '-x', '160', '-y', '20', command);
+      let screen = '';
+      const until = Date.now() + 30_000;
+      while (!/\[exit \d+\]/.test(screen)) {
+        if (Date.now() > until) throw new Error(`the command never finished on the terminal:\n${screen}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        screen = (await tmux('capture-pane', '-p', '-t', 'cli')).stdout;
+      }
+      const shown = screen.split('\n').filter((line) => line.trim() !== '');
+      assert.equal(shown.length, 4, screen);
+      assert.match(
+        shown[0] as string,
+        /^held {2}schedule-tasks#record {2}every 1d {2}missed: run-once {2}paused$/,
+      );
+      assert.match(
+        shown[1] as string,
+        /^poll {2}schedule-tasks#record {2}cron \*\/5 \* \* \* \* \(UTC\) {2}missed: skip {2}next \d{4}-\d\d-\d\dT\d\d:\d[05]:00\.000Z$/,
+      );
+      assert.match(
+        shown[2] as string,
+        /^reports {2}schedule-tasks#record {2}every 90m {2}missed: run-once {2}next /,
+      );
+      assert.equal(shown[3], '[exit 0]');
+    } finally {
+      await tmux('kill-server').catch(() => {});
       p.close();
       await p.join();
     }

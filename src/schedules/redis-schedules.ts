@@ -131,7 +131,7 @@ export class RedisSchedules implements ScheduleControl {
     const stored = await this.#read(id);
     if (stored === undefined) throw this.#notFound(id);
     await this.#access.client.hset(this.#key, id, JSON.stringify({ ...stored, paused: true }));
-    await this.#access.queue.removeJobScheduler(id);
+    await this.#removeScheduler(id);
   }
 
   async resume(id: string): Promise<void> {
@@ -145,9 +145,21 @@ export class RedisSchedules implements ScheduleControl {
   async remove(id: string): Promise<boolean> {
     const [deleted, removed] = await Promise.all([
       this.#access.client.hdel(this.#key, id),
-      this.#access.queue.removeJobScheduler(id),
+      this.#removeScheduler(id),
     ]);
     return deleted === 1 || removed;
+  }
+
+  /**
+   * Removes the job scheduler and its pending run: BullMQ removes that run only while it is
+   * delayed; one already due and waiting for a worker is removed here (one that runs finishes).
+   */
+  async #removeScheduler(id: string): Promise<boolean> {
+    const queue = this.#access.queue;
+    const current = await queue.getJobScheduler(id);
+    const removed = await queue.removeJobScheduler(id);
+    if (typeof current?.next === 'number') await queue.remove(`repeat:${id}:${current.next}`).catch(() => 0);
+    return removed;
   }
 
   async #read(id: string): Promise<StoredSchedule | undefined> {
