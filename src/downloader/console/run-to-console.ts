@@ -120,6 +120,12 @@ export async function runToConsole(
       }
     } catch (error) {
       if (error instanceof OutputFolderError) throw new UsageError(error.message);
+      // Ctrl-C before the downloads began (e.g. while the gallery was listed): nothing to sum up.
+      if (stop.signal.aborted && summary === undefined) {
+        view?.stop();
+        process.stderr.write(`${run.label}: interrupted before any download started\n`);
+        return INTERRUPTED_STATUS;
+      }
       throw error;
     } finally {
       view?.stop();
