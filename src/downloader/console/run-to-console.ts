@@ -96,11 +96,21 @@ export async function runToConsole(
     if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
     else process.exit(INTERRUPTED_STATUS);
   };
+  // stdout closed early (`| head -1`): the run goes on, its output is dropped instead of failing with EPIPE.
+  let stdoutOpen = true;
+  const onStdoutError = () => {
+    stdoutOpen = false;
+  };
+  const out = (text: string) => {
+    if (stdoutOpen) process.stdout.write(text);
+  };
+  process.stdout.on('error', onStdoutError);
   process.on('SIGINT', onInterrupt);
   try {
     return await consume();
   } finally {
     process.off('SIGINT', onInterrupt);
+    process.stdout.off('error', onStdoutError);
   }
 
   async function consume(): Promise<number> {
@@ -109,8 +119,7 @@ export async function runToConsole(
         view?.update(event);
         if (event.type === 'item') {
           items.push(event.result);
-          if (run.events === true)
-            process.stdout.write(`${JSON.stringify({ type: 'item', ...event.result })}\n`);
+          if (run.events === true) out(`${JSON.stringify({ type: 'item', ...event.result })}\n`);
         } else if (event.type === 'page') {
           if (event.reason !== undefined) {
             failedPages.push({ page: event.page, url: event.url, reason: event.reason });
@@ -131,7 +140,7 @@ export async function runToConsole(
       view?.stop();
     }
     if (summary === undefined) return 1;
-    const human = (text: string) => (json ? process.stderr : process.stdout).write(`${text}\n`);
+    const human = (text: string) => (json ? process.stderr.write(`${text}\n`) : out(`${text}\n`));
     for (const item of items) {
       if (item.outcome === 'failed') {
         process.stderr.write(`failed: ${item.url.slice(0, 200)}: ${item.reason ?? 'unknown reason'}\n`);
@@ -147,7 +156,7 @@ export async function runToConsole(
       const failed = items
         .filter((item) => item.outcome === 'failed')
         .map(({ index, url, name, code, reason }) => ({ index, url, name, code, reason }));
-      process.stdout.write(
+      out(
         `${JSON.stringify({
           type: 'summary',
           command: run.label,
