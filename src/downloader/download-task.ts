@@ -8,6 +8,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
 import { currentTask, reportProgress, workerContext } from '../core/task-context.js';
+import { linkAbort, unlinkAbort } from '../pool/abort-links.js';
 import { type FileProgress, fetchFile } from './fetch-file.js';
 import { createDownloaderState, type DownloaderState, isDownloaderState } from './http-state.js';
 import { assertRealFolder, UnsafePathError } from './safe-name.js';
@@ -77,11 +78,20 @@ const running = new WeakMap<DownloaderState, Set<Promise<unknown>>>();
  */
 export async function downloadFile(item: DownloadItem, settings: DownloadSettings): Promise<ItemResult> {
   const state = stateFor(settings);
+  // This download's own signal: it fires when the run is abandoned or this task is cancelled. Its
+  // request listens to it alone; the run's signal keeps one listener for all (abort-links).
+  const own = new AbortController();
+  const stop = state.stop.signal;
+  const target = { aborted: (reason: unknown) => own.abort(reason) };
   const task = currentTask()?.signal;
-  const signal = task === undefined ? state.stop.signal : AbortSignal.any([state.stop.signal, task]);
+  const onTask = () => own.abort(task?.reason);
+  if (stop.aborted) own.abort(stop.reason);
+  else linkAbort(stop, target);
+  if (task?.aborted) own.abort(task.reason);
+  else task?.addEventListener('abort', onTask, { once: true });
   // Bound here, inside the task: body chunks arrive in the socket's async context, not the task's.
   const progress = settings.progressEvery > 0 ? AsyncResource.bind(reportBytes) : undefined;
-  const work = fetchFile(state, item, signal, progress);
+  const work = fetchFile(state, item, own.signal, progress);
   let set = running.get(state);
   if (set === undefined) running.set(state, (set = new Set()));
   set.add(work);
@@ -89,6 +99,8 @@ export async function downloadFile(item: DownloadItem, settings: DownloadSetting
     return await work;
   } finally {
     set.delete(work);
+    unlinkAbort(stop, target);
+    task?.removeEventListener('abort', onTask);
   }
 }
 

@@ -24,6 +24,8 @@ const APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | con
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+/** Longest time between two progress reports of a large file, ms. */
+const PROGRESS_MS = 250;
 
 interface AttemptOutcome {
   readonly size: number;
@@ -176,8 +178,13 @@ async function attempt(
     total = length === undefined ? undefined : Number(length);
   }
   // A large file is announced with its size, so progress can show its bytes (and a resume where it starts).
+  // Announced files also report at least every PROGRESS_MS, so a slow one still shows its bytes moving.
+  let timed = false;
+  let reportedAt = 0;
   if (onBytes !== undefined && total !== undefined && total >= settings.progressEvery) {
     onBytes(0, { size: total, from: start });
+    timed = true;
+    reportedAt = performance.now();
   }
   const md5 = expectedMd5(response.headers, start > 0);
   const hash = md5 === undefined ? undefined : createHash('md5');
@@ -226,9 +233,18 @@ async function attempt(
           pending.push(chunk);
           pendingBytes += chunk.length;
           written += chunk.length;
-          if (onBytes !== undefined && (sinceReport += chunk.length) >= settings.progressEvery) {
-            onBytes(sinceReport);
-            sinceReport = 0;
+          if (onBytes !== undefined) {
+            sinceReport += chunk.length;
+            if (
+              sinceReport >= settings.progressEvery ||
+              (timed && performance.now() - reportedAt >= PROGRESS_MS)
+            ) {
+              onBytes(sinceReport);
+              sinceReport = 0;
+              // A file of unknown size is large once it has passed one report's worth of bytes.
+              timed = true;
+              reportedAt = performance.now();
+            }
           }
           if (pendingBytes >= WRITE_BATCH) {
             body.pause();

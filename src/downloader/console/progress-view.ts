@@ -54,7 +54,8 @@ function terminalView(progress: RunProgress, stream: NodeJS.WriteStream): Progre
     return out;
   };
   const frame = () => {
-    const width = Math.max(20, (stream.columns || 80) - 1);
+    // Room is left at the end of the line for the terminal's own "^C" echo, which must not wrap.
+    const width = Math.max(20, (stream.columns || 80) - 3);
     return paint(progress.lines(performance.now()).map((line) => fit(line, width)));
   };
   const timer = setInterval(() => {

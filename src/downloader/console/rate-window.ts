@@ -1,7 +1,8 @@
 /**
  * A rate over a sliding window: samples of a growing count (bytes, files) and the times they
  * were taken; the rate is the growth across the last `windowMs`. Unlike a whole-run average it
- * follows a run that speeds up or stalls, and it is not skewed by a slow start.
+ * follows a run that speeds up or stalls, and it is not skewed by a slow start (the time before
+ * the count first grows is left out).
  */
 export class RateWindow {
   readonly #windowMs: number;
@@ -16,8 +17,12 @@ export class RateWindow {
   sample(now: number, value: number): void {
     this.#times.push(now);
     this.#values.push(value);
-    // Keep one sample older than the window, so the window is always fully covered.
-    while (this.#times.length > 2 && (this.#times[1] as number) <= now - this.#windowMs) {
+    // Keep one sample older than the window, so the window is always fully covered; and none of
+    // the time before anything arrived (connecting, latency), which would drag the rate down.
+    while (
+      this.#times.length > 2 &&
+      ((this.#times[1] as number) <= now - this.#windowMs || (this.#values[0] === 0 && this.#values[1] === 0))
+    ) {
       this.#times.shift();
       this.#values.shift();
     }

@@ -171,7 +171,9 @@ export class RunProgress {
   #tail(now: number): string[] {
     const eta = this.eta(now);
     const parts = [`${formatBytes(this.rate())}/s`];
-    if (this.#crawl === undefined) parts.push(`ETA ${eta === undefined ? '…' : formatSeconds(eta)}`);
+    if (this.#crawl === undefined && this.#total !== undefined) {
+      parts.push(`ETA ${eta === undefined ? '…' : formatSeconds(eta)}`);
+    }
     if (this.failed > 0) parts.push(`${this.failed} failed`);
     if (this.pagesFailed > 0) parts.push(`${this.pagesFailed} pages failed`);
     return parts;

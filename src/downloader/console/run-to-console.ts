@@ -90,72 +90,100 @@ export async function runToConsole(
     }
     view?.stop();
     process.stderr.write(`${run.label}: stopped at once: rerun the same command to resume\n`);
-    process.exit(INTERRUPTED_STATUS);
+    // Ended by the signal itself (as shells expect: status 130), not by process.exit(), which
+    // waits for file operations in flight, and a stuck one (a hung disk) would hold it for ever.
+    process.off('SIGINT', onInterrupt);
+    if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
+    else process.exit(INTERRUPTED_STATUS);
   };
+  // stdout closed early (`| head -1`): the run goes on, its output is dropped instead of failing with EPIPE.
+  let stdoutOpen = true;
+  const onStdoutError = () => {
+    stdoutOpen = false;
+  };
+  const out = (text: string) => {
+    if (stdoutOpen) process.stdout.write(text);
+  };
+  process.stdout.on('error', onStdoutError);
   process.on('SIGINT', onInterrupt);
   try {
-    for await (const event of start(stop.signal)) {
-      view?.update(event);
-      if (event.type === 'item') {
-        items.push(event.result);
-        if (run.events === true)
-          process.stdout.write(`${JSON.stringify({ type: 'item', ...event.result })}\n`);
-      } else if (event.type === 'page') {
-        if (event.reason !== undefined) {
-          failedPages.push({ page: event.page, url: event.url, reason: event.reason });
-          say(`page ${event.page} failed: ${event.reason}`);
-        }
-      } else if (event.type === 'end') summary = event.summary;
-    }
-  } catch (error) {
-    if (error instanceof OutputFolderError) throw new UsageError(error.message);
-    throw error;
+    return await consume();
   } finally {
-    view?.stop();
     process.off('SIGINT', onInterrupt);
+    process.stdout.off('error', onStdoutError);
   }
-  if (summary === undefined) return 1;
-  const human = (text: string) => (json ? process.stderr : process.stdout).write(`${text}\n`);
-  for (const item of items) {
-    if (item.outcome === 'failed') {
-      process.stderr.write(`failed: ${item.url.slice(0, 200)}: ${item.reason ?? 'unknown reason'}\n`);
-    }
-  }
-  human(summaryLine(summary));
-  const partial = partialLine(items);
-  if (partial !== undefined) human(partial);
-  const partFiles = items
-    .filter((item) => item.partFile !== undefined)
-    .map((item) => ({ name: item.partFile as string, bytes: item.partBytes ?? 0, url: item.url }));
-  if (json) {
-    const failed = items
-      .filter((item) => item.outcome === 'failed')
-      .map(({ index, url, name, code, reason }) => ({ index, url, name, code, reason }));
-    process.stdout.write(
-      `${JSON.stringify({
-        type: 'summary',
-        command: run.label,
-        summary,
-        partFiles,
-        failed,
-        ...(run.crawl !== undefined ? { failedPages } : {}),
-      })}\n`,
-    );
-  }
-  let status = summary.stopped ? INTERRUPTED_STATUS : summary.failed > 0 || failedPages.length > 0 ? 1 : 0;
-  if (run.report !== undefined) {
+
+  async function consume(): Promise<number> {
     try {
-      await writeReport(run.report, {
-        command: run.label,
-        summary,
-        items,
-        partFiles,
-        ...(failedPages.length > 0 ? { pages: failedPages } : {}),
-      });
+      for await (const event of start(stop.signal)) {
+        view?.update(event);
+        if (event.type === 'item') {
+          items.push(event.result);
+          if (run.events === true) out(`${JSON.stringify({ type: 'item', ...event.result })}\n`);
+        } else if (event.type === 'page') {
+          if (event.reason !== undefined) {
+            failedPages.push({ page: event.page, url: event.url, reason: event.reason });
+            say(`page ${event.page} failed: ${event.reason}`);
+          }
+        } else if (event.type === 'end') summary = event.summary;
+      }
     } catch (error) {
-      process.stderr.write(`taskmill: could not write --report ${run.report}: ${(error as Error).message}\n`);
-      if (status === 0) status = 1;
+      if (error instanceof OutputFolderError) throw new UsageError(error.message);
+      // Ctrl-C before the downloads began (e.g. while the gallery was listed): nothing to sum up.
+      if (stop.signal.aborted && summary === undefined) {
+        view?.stop();
+        process.stderr.write(`${run.label}: interrupted before any download started\n`);
+        return INTERRUPTED_STATUS;
+      }
+      throw error;
+    } finally {
+      view?.stop();
     }
+    if (summary === undefined) return 1;
+    const human = (text: string) => (json ? process.stderr.write(`${text}\n`) : out(`${text}\n`));
+    for (const item of items) {
+      if (item.outcome === 'failed') {
+        process.stderr.write(`failed: ${item.url.slice(0, 200)}: ${item.reason ?? 'unknown reason'}\n`);
+      }
+    }
+    human(summaryLine(summary));
+    const partial = partialLine(items);
+    if (partial !== undefined) human(partial);
+    const partFiles = items
+      .filter((item) => item.partFile !== undefined)
+      .map((item) => ({ name: item.partFile as string, bytes: item.partBytes ?? 0, url: item.url }));
+    if (json) {
+      const failed = items
+        .filter((item) => item.outcome === 'failed')
+        .map(({ index, url, name, code, reason }) => ({ index, url, name, code, reason }));
+      out(
+        `${JSON.stringify({
+          type: 'summary',
+          command: run.label,
+          summary,
+          partFiles,
+          failed,
+          ...(run.crawl !== undefined ? { failedPages } : {}),
+        })}\n`,
+      );
+    }
+    let status = summary.stopped ? INTERRUPTED_STATUS : summary.failed > 0 || failedPages.length > 0 ? 1 : 0;
+    if (run.report !== undefined) {
+      try {
+        await writeReport(run.report, {
+          command: run.label,
+          summary,
+          items,
+          partFiles,
+          ...(failedPages.length > 0 ? { pages: failedPages } : {}),
+        });
+      } catch (error) {
+        process.stderr.write(
+          `taskmill: could not write --report ${run.report}: ${(error as Error).message}\n`,
+        );
+        if (status === 0) status = 1;
+      }
+    }
+    return status;
   }
-  return status;
 }

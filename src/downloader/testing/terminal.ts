@@ -4,7 +4,7 @@
  * person in a terminal would. Each terminal has its own tmux socket, so tests never meet.
  */
 import { execFile } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -103,17 +103,4 @@ export async function startTerminal(
       await tmux('kill-server').catch(() => {});
     },
   };
-}
-
-/** Processes whose parent is `pid` (from /proc). */
-export async function childrenOf(pid: number): Promise<number[]> {
-  const found: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const text = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
-    const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === pid) found.push(Number(name));
-  }
-  return found;
 }
