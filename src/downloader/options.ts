@@ -207,7 +207,10 @@ export function resolveRun(
   };
 }
 
-/** How many independent workers share the limits (each gets its share of rate and connections). */
+/**
+ * How many independent workers share the limits (each gets its share of rate and connections).
+ * On redis the workers are not known in advance: they share the limits through Redis instead.
+ */
 export function workerShare(run: ResolvedRun): number {
   return run.backend === 'threads' || run.backend === 'processes' ? run.workers : 1;
 }
@@ -230,5 +233,6 @@ export function workerSettings(
     rate: run.rate / share,
     headers: run.headers,
     progressEvery: run.progressEvery,
+    ...(run.backend === 'redis' ? { sharedLimits: true } : {}),
   };
 }

@@ -35,6 +35,13 @@ export interface DownloadSettings {
   readonly headers?: Readonly<Record<string, string>>;
   /** Report bytes progress every this many bytes of one file (0 = only at the end). */
   readonly progressEvery: number;
+  /** The run these settings belong to. */
+  readonly runId?: string;
+  /**
+   * The limits (connections per host, rate) are the run's in all, kept in the Redis of the
+   * worker running the task (the redis backend: many workers, many machines).
+   */
+  readonly sharedLimits?: boolean;
 }
 
 export type Outcome = 'downloaded' | 'skipped' | 'failed';

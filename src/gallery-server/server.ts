@@ -45,6 +45,7 @@ export async function startGalleryServer(options: GalleryServerOptions = {}): Pr
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.requests++;
+    if (stats.requestTimes.length < 1_000_000) stats.requestTimes.push(performance.now());
     const agent = req.headers['user-agent'];
     if (agent !== undefined && stats.userAgents.size < 100) stats.userAgents.add(agent);
     const url = req.url ?? '/';
