@@ -42,3 +42,10 @@ export class SharedLimitsError extends TaskmillError {
     super('ERR_TASKMILL_SHARED_LIMITS', message, options);
   }
 }
+
+/** `--backend redis`: no worker took the run's jobs within `waitForWorker` seconds. */
+export class NoWorkerError extends TaskmillError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TASKMILL_NO_WORKER', message, options);
+  }
+}

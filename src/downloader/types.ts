@@ -92,7 +92,11 @@ export type DownloadEvent =
       readonly total: number | undefined;
       readonly backend: BackendName;
       readonly outDir: string;
+      /** With `backend: 'auto'`: what it picked and why, in one line. */
+      readonly backendReason?: string;
     }
   | { readonly type: 'bytes'; readonly index: number; readonly bytes: number }
   | { readonly type: 'item'; readonly result: ItemResult }
+  /** Something the person running this should know now (e.g. no worker takes the jobs). */
+  | { readonly type: 'warning'; readonly code: string; readonly message: string }
   | { readonly type: 'end'; readonly summary: DownloadSummary };

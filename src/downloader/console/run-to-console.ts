@@ -2,6 +2,7 @@
 import { UsageError } from '../../cli/errors.js';
 import { OutputFolderError } from '../errors.js';
 import type { DownloadEvent, DownloadSummary, ItemResult } from '../types.js';
+import { noticeOf } from './notices.js';
 import { createProgressView } from './progress-view.js';
 import { writeReport } from './report-file.js';
 import { summaryLine } from './summary-line.js';
@@ -23,6 +24,8 @@ export async function runToConsole(events: AsyncIterable<DownloadEvent>, run: Co
   try {
     for await (const event of events) {
       view?.update(event);
+      const notice = noticeOf(event, run.quiet === true);
+      if (notice !== undefined) process.stderr.write(`${notice}\n`);
       if (event.type === 'item') items.push(event.result);
       else if (event.type === 'end') summary = event.summary;
       if (interrupted.signal.aborted) break;
