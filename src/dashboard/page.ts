@@ -291,7 +291,7 @@ export const PAGE_JS = String.raw`
     ]);
     return {
       update: function (s) {
-        redis.textContent = s.redis === 'connected' ? '' : (s.redis === 'none' ? 'No Redis connection: start the dashboard with --connection to see queues.' : 'Redis ' + s.redis);
+        redis.textContent = s.redis === 'connected' ? '' : (s.redis === 'none' ? 'No Redis connection: start the dashboard with --redis to see queues.' : 'Redis ' + s.redis);
         queues.update(s.queues, function (x) { return x.name; }, 'No queues yet: they appear when a worker starts (or give --queue).');
         workers.update(s.workers, function (x) { return x.queue + '/' + x.id; }, 'No worker has sent a heartbeat in the last hour.');
         pools.update(s.pools, function (x) { return x.name; }, 'No local pool is exposed: call pool.expose({ dashboard }).');

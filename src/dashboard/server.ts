@@ -165,7 +165,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   const needReader = (): RedisReader => {
     if (reader === undefined)
-      throw new HttpError(404, 'this dashboard shows no Redis queues (start it with --connection)');
+      throw new HttpError(404, 'this dashboard shows no Redis queues (start it with --redis)');
     return reader;
   };
 

@@ -33,6 +33,7 @@ import type { ChunkProgress, ChunkResult, JobData } from './redis-backend.js';
 import { TaskAllowList } from './task-allow-list.js';
 import { checkPayloadSize, decodeValue, encodeValue, type Json } from './wire-codec.js';
 import { nextWorkerNumber, type RedisWorker, type ResolvedWorkerOptions, redactMessage } from './worker.js';
+import { publishWorkerConnection } from './worker-connection.js';
 
 export interface LocalWorker extends RedisWorker {
   /** BullMQ's id for this worker: every lock token it takes starts with `<lockOwner>:`. */
@@ -62,6 +63,9 @@ export async function runWorkerHere(
     backend,
     ...(options.heartbeatInterval !== undefined ? { interval: options.heartbeatInterval } : {}),
   });
+  // Tasks that share state across the queue's workers (the downloader's per-host limits) use
+  // this worker's own Redis; the local pool's threads and processes inherit it.
+  publishWorkerConnection(options.connection, prefix);
   const pool = new Pool({
     backend,
     concurrency,

@@ -17,7 +17,7 @@ import { type ScriptedServer, startScriptedServer } from './testing/scripted-ser
 
 const BODY = Buffer.alloc(4000, 3);
 /** Quiet spell after which held answers go out even though the barrier was not reached. */
-const FALLBACK_MS = 1500;
+const FALLBACK_MS = 4000;
 
 describe('--concurrency is the number of requests in flight', { timeout: 120_000 }, () => {
   let server: ScriptedServer;

@@ -6,11 +6,14 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tasks } from '../core/task.js';
+import type { ConnectionSpec } from '../distributed/connection-spec.js';
+import { DEFAULT_PREFIX } from '../distributed/queue-keys.js';
 import { runsInProcess } from '../pool/backend-registry.js';
 import { Pool } from '../pool/pool.js';
 import { EventChannel } from './event-channel.js';
 import { type ResolvedRun, workerSettings } from './options.js';
 import type { DownloadEvent, DownloadItem, DownloadSummary, ItemResult } from './types.js';
+import { QueueWatch } from './worker-watch.js';
 
 const downloadTasks = tasks<typeof import('./download-task.js')>(
   new URL('./download-task.js', import.meta.url),
@@ -87,6 +90,25 @@ function skippedResult(item: DownloadItem): ItemResult {
   };
 }
 
+/** Warns (a `warning` event) when no worker consumes the queue, and fails the run after `waitForWorker` s. */
+function watchQueue(
+  run: ResolvedRun,
+  pool: Record<string, unknown>,
+  channel: EventChannel<Internal>,
+): QueueWatch {
+  const watch = new QueueWatch({
+    connection: pool.connection as ConnectionSpec | undefined,
+    queue: typeof pool.queue === 'string' ? pool.queue : 'taskmill',
+    prefix: typeof pool.prefix === 'string' ? pool.prefix : DEFAULT_PREFIX,
+    waitForWorker: run.waitForWorker,
+    warn: (code, message) => channel.push({ type: 'warning', code, message }),
+    fail: (error) => channel.fail(error),
+  });
+  // Could it not reach Redis, the pool says so itself.
+  watch.start().catch(() => {});
+  return watch;
+}
+
 /**
  * Items submitted to the pool and not yet settled, at most: twice the concurrency, so a slot
  * that frees finds the next item there. The pool caps what runs at exactly the concurrency
@@ -141,6 +163,7 @@ export async function* runDownloads(
       ...(typeof data.from === 'number' ? { from: data.from } : {}),
     });
   });
+  const watch = run.backend === 'redis' ? watchQueue(run, options.pool ?? {}, channel) : undefined;
   const listing = await listFolder(outDir);
   let outstanding = 0;
   let wakeProducer: (() => void) | undefined;
@@ -251,7 +274,13 @@ export async function* runDownloads(
     bytes += result.bytes;
   };
   try {
-    yield { type: 'start', total: options.total, backend: run.backend, outDir };
+    yield {
+      type: 'start',
+      total: options.total,
+      backend: run.backend,
+      outDir,
+      ...(run.backendReason !== undefined ? { backendReason: run.backendReason } : {}),
+    };
     for await (const event of channel) {
       if (event.type === 'settled') {
         outstanding--;
@@ -268,6 +297,7 @@ export async function* runDownloads(
     finished = true;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    watch?.stop();
     stopped = true;
     wakeProducer?.();
     if (finished) {

@@ -35,3 +35,17 @@ export class AttemptError extends Error {
     this.retryAfter = detail.retryAfter;
   }
 }
+
+/** Limits shared through Redis (the redis backend) cannot be kept where the task runs. */
+export class SharedLimitsError extends TaskmillError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TASKMILL_SHARED_LIMITS', message, options);
+  }
+}
+
+/** `--backend redis`: no worker took the run's jobs within `waitForWorker` seconds. */
+export class NoWorkerError extends TaskmillError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TASKMILL_NO_WORKER', message, options);
+  }
+}

@@ -41,6 +41,11 @@ export interface DownloadOptions {
   readonly progressEvery?: number;
   /** Cancels the run: what is queued is dropped, running downloads stop (their .part files stay). */
   readonly signal?: AbortSignal;
+  /**
+   * redis backend: seconds without a worker on the queue after which the run fails with
+   * NoWorkerError. Default: wait for ever (a `warning` event says so after a few seconds).
+   */
+  readonly waitForWorker?: number;
   /** More pool options, e.g. `connection` and `queue` for the redis backend. */
   readonly pool?: Omit<
     PoolOptions,
@@ -64,6 +69,7 @@ export const DOWNLOAD_OPTION_KEYS = [
   'userAgent',
   'headers',
   'progressEvery',
+  'waitForWorker',
   'signal',
   'pool',
 ] as const satisfies readonly (keyof DownloadOptions)[];
@@ -116,6 +122,9 @@ export interface ResolvedRun {
   readonly userAgent: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly progressEvery: number;
+  readonly waitForWorker: number | undefined;
+  /** With `backend: 'auto'`: what it picked and why, in one line. */
+  readonly backendReason?: string;
 }
 
 function whole(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -141,6 +150,11 @@ export function defaultWorkers(concurrency: number): number {
     if (concurrency % workers === 0) return workers;
   }
   return 1;
+}
+
+/** Why `auto` picks async for downloads. */
+function autoReason(concurrency: number): string {
+  return `--backend auto picked async: downloads wait on the network, not the CPU, so one event loop keeps all ${concurrency} in flight without the start-up and copies of threads or processes`;
 }
 
 /** Nearby settings that divide evenly, for the error message: "concurrency 8 or 12, or workers 2 or 5". */
@@ -204,10 +218,18 @@ export function resolveRun(
     userAgent,
     headers: options.headers ?? {},
     progressEvery: nonNegative('progressEvery', options.progressEvery, 1 << 20),
+    waitForWorker:
+      options.waitForWorker === undefined
+        ? undefined
+        : nonNegative('waitForWorker', options.waitForWorker, 0),
+    ...(backend === 'auto' ? { backendReason: autoReason(concurrency) } : {}),
   };
 }
 
-/** How many independent workers share the limits (each gets its share of rate and connections). */
+/**
+ * How many independent workers share the limits (each gets its share of rate and connections).
+ * On redis the workers are not known in advance: they share the limits through Redis instead.
+ */
 export function workerShare(run: ResolvedRun): number {
   return run.backend === 'threads' || run.backend === 'processes' ? run.workers : 1;
 }
@@ -230,5 +252,6 @@ export function workerSettings(
     rate: run.rate / share,
     headers: run.headers,
     progressEvery: run.progressEvery,
+    ...(run.backend === 'redis' ? { sharedLimits: true } : {}),
   };
 }

@@ -35,6 +35,13 @@ export interface DownloadSettings {
   readonly headers?: Readonly<Record<string, string>>;
   /** Report bytes progress every this many bytes of one file (0 = only at the end). */
   readonly progressEvery: number;
+  /** The run these settings belong to. */
+  readonly runId?: string;
+  /**
+   * The limits (connections per host, rate) are the run's in all, kept in the Redis of the
+   * worker running the task (the redis backend: many workers, many machines).
+   */
+  readonly sharedLimits?: boolean;
 }
 
 /** `interrupted`: the run was stopped (Ctrl-C, the signal) while this item was in flight. */
@@ -94,6 +101,8 @@ export type DownloadEvent =
       readonly total: number | undefined;
       readonly backend: BackendName;
       readonly outDir: string;
+      /** With `backend: 'auto'`: what it picked and why, in one line. */
+      readonly backendReason?: string;
     }
   | {
       readonly type: 'bytes';
@@ -106,4 +115,6 @@ export type DownloadEvent =
       readonly from?: number;
     }
   | { readonly type: 'item'; readonly result: ItemResult }
+  /** Something the person running this should know now (e.g. no worker takes the jobs). */
+  | { readonly type: 'warning'; readonly code: string; readonly message: string }
   | { readonly type: 'end'; readonly summary: DownloadSummary };

@@ -8,6 +8,8 @@ export class ServerStats {
   /** Connections open now, and the most open at once (to check a client's per-host cap). */
   openConnections = 0;
   maxOpenConnections = 0;
+  /** performance.now() at each request's arrival (the first million), to measure request rates. */
+  readonly requestTimes: number[] = [];
   /** Every User-Agent seen. */
   readonly userAgents = new Set<string>();
   readonly #perImage = new Map<number, number>();

@@ -29,6 +29,15 @@ export interface GalleryServer {
 const IMAGE_PATH = /^\/i\/(\d+)(?:[./]|$)/;
 const CLIENT_ID = /^Client-ID \S+$/;
 
+function indexText(base: string, options: ResolvedServerOptions): string {
+  return (
+    'taskmill stand-in gallery server\n' +
+    `gallery API: ${base}/3/gallery/ (Authorization: Client-ID <id>)\n` +
+    `images:      ${base}/i/<n>.jpg (${options.imageSize} bytes each)\n` +
+    `list pages:  ${base}/photo/list/?page=<n> (${options.pages} pages)\n`
+  );
+}
+
 export async function startGalleryServer(options: GalleryServerOptions = {}): Promise<GalleryServer> {
   const resolved = resolveServerOptions(options);
   const stats = new ServerStats();
@@ -45,6 +54,7 @@ export async function startGalleryServer(options: GalleryServerOptions = {}): Pr
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.requests++;
+    if (stats.requestTimes.length < 1_000_000) stats.requestTimes.push(performance.now());
     const agent = req.headers['user-agent'];
     if (agent !== undefined && stats.userAgents.size < 100) stats.userAgents.add(agent);
     const url = req.url ?? '/';
@@ -79,6 +89,10 @@ export async function startGalleryServer(options: GalleryServerOptions = {}): Pr
         if (page <= resolved.pages) pages.set(page, html);
       }
       return sendText(res, 200, 'text/html; charset=utf-8', html);
+    }
+    if (url === '/' || url.startsWith('/?')) {
+      // The address serve-gallery prints: `curl -I` on it (HEAD, answered as GET without a body) works.
+      return sendText(res, 200, 'text/plain; charset=utf-8', indexText(base, resolved));
     }
     if (url.startsWith('/a/')) {
       return sendText(res, 200, 'text/html; charset=utf-8', '<!DOCTYPE html><title>album</title>');

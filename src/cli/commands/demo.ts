@@ -1,9 +1,10 @@
 /** `taskmill demo`: the seeds' comparison of execution models, on this machine, in under a minute. */
 import type { Command } from 'commander';
 import { positiveNumber, wholeNumber } from '../../downloader/console/common-flags.js';
+import { addRedisOption, connectionFrom } from './redis-flags.js';
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description(
       "Reproduce the seeds' comparison here: download a stand-in gallery with every backend, then run CPU-bound work on each",
@@ -30,25 +31,23 @@ export function register(program: Command): void {
       10,
     )
     .option('--cpu-tasks <n>', 'CPU-bound tasks', wholeNumber('cpu-tasks', 1), 24)
-    .option('--fib <n>', 'each CPU-bound task computes fib(n)', wholeNumber('fib', 1), 31)
-    .option(
-      '--redis <url>',
-      'Redis for the redis row (default $TASKMILL_REDIS_URL, else redis://127.0.0.1:6379)',
-    )
-    .action(async (flags: Record<string, unknown>) => {
-      const { runDemo } = await import('../../downloader/demo/run-demo.js');
-      await runDemo({
-        images: flags.images as number,
-        imageSize: flags.imageSize as number,
-        latency: flags.latency as number,
-        concurrency: flags.concurrency as number,
-        workers: flags.workers as number,
-        sequentialSubset: flags.sequentialSubset as number,
-        cpuTasks: flags.cpuTasks as number,
-        fib: flags.fib as number,
-        redisUrl:
-          (flags.redis as string | undefined) ?? process.env.TASKMILL_REDIS_URL ?? 'redis://127.0.0.1:6379',
-        log: (line) => process.stdout.write(`${line}\n`),
-      });
+    .option('--fib <n>', 'each CPU-bound task computes fib(n)', wholeNumber('fib', 1), 31);
+  addRedisOption(
+    command,
+    'Redis for the redis row (default $TASKMILL_REDIS_URL, else redis://127.0.0.1:6379)',
+  ).action(async (flags: Record<string, unknown>) => {
+    const { runDemo } = await import('../../downloader/demo/run-demo.js');
+    await runDemo({
+      images: flags.images as number,
+      imageSize: flags.imageSize as number,
+      latency: flags.latency as number,
+      concurrency: flags.concurrency as number,
+      workers: flags.workers as number,
+      sequentialSubset: flags.sequentialSubset as number,
+      cpuTasks: flags.cpuTasks as number,
+      fib: flags.fib as number,
+      redisUrl: connectionFrom(flags),
+      log: (line) => process.stdout.write(`${line}\n`),
     });
+  });
 }

@@ -103,6 +103,10 @@ describe('taskmill serve-gallery', { timeout: 60_000 }, () => {
     assert.equal(image.headers['content-length'], '3000');
     assert.equal(image.headers['content-type'], 'image/jpeg');
     assert.equal(image.body, 0);
+    const index = await head(`${base}/`);
+    assert.equal(index.status, 200, 'curl -I on the printed address works');
+    assert.equal(index.body, 0);
+    assert.ok(Number(index.headers['content-length']) > 0, 'the length GET would send');
     const page = await head(`${base}/photo/list/?page=1`);
     assert.equal(page.status, 200);
     assert.equal((await head(`${base}/3/gallery/`)).status, 401, 'the API still wants a client id');

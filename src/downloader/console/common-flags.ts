@@ -1,5 +1,6 @@
 /** Flags shared by `taskmill download` and `taskmill crawl`, and how they become DownloadOptions. */
 import { type Command, Option } from 'commander';
+import { REDIS_FLAG, redisUrlFrom } from '../../cli/commands/redis-flags.js';
 import { UsageError } from '../../cli/errors.js';
 import type { DownloadOptions } from '../options.js';
 
@@ -46,8 +47,14 @@ export function addDownloadFlags(command: Command): Command {
     .option('--idle-timeout <ms>', 'longest silence from a server', wholeNumber('idle-timeout', 1), 30_000)
     .option('--user-agent <text>', 'User-Agent header')
     .option(
-      '--redis <url>',
-      'Redis for --backend redis (default: $TASKMILL_REDIS_URL, else redis://127.0.0.1:6379)',
+      REDIS_FLAG,
+      'Redis for --backend redis (default: $TASKMILL_REDIS_URL, else redis://127.0.0.1:6379; alias: --connection)',
+    )
+    .addOption(new Option('--connection <url>', 'alias of --redis').hideHelp())
+    .option(
+      '--wait-for-worker <s>',
+      '--backend redis: fail after this many seconds with no worker on the queue (default: warn, keep waiting)',
+      positiveNumber('wait-for-worker'),
     )
     .option(
       '--queue <name>',
@@ -74,12 +81,13 @@ export function downloadOptionsFrom(flags: Record<string, unknown>): DownloadOpt
     connectTimeout: flags.connectTimeout as number,
     idleTimeout: flags.idleTimeout as number,
     ...(userAgent !== undefined ? { userAgent } : {}),
+    ...(flags.waitForWorker !== undefined ? { waitForWorker: flags.waitForWorker as number } : {}),
     ...(flags.backend === 'redis' ? { pool: redisPool(flags) } : {}),
   };
 }
 
 function redisPool(flags: Record<string, unknown>): { connection?: string; queue?: string } {
-  const connection = (flags.redis as string | undefined) ?? process.env.TASKMILL_REDIS_URL;
+  const connection = redisUrlFrom(flags) ?? process.env.TASKMILL_REDIS_URL;
   return {
     ...(connection !== undefined ? { connection } : {}),
     ...(flags.queue !== undefined ? { queue: flags.queue as string } : {}),

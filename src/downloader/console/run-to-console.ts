@@ -12,6 +12,7 @@ import { UsageError } from '../../cli/errors.js';
 import type { CrawlEvent } from '../crawl.js';
 import { OutputFolderError } from '../errors.js';
 import type { DownloadEvent, DownloadSummary, ItemResult } from '../types.js';
+import { noticeOf } from './notices.js';
 import { createProgressView, type ProgressView } from './progress-view.js';
 import { writeReport } from './report-file.js';
 import type { CrawlShape } from './run-progress.js';
@@ -117,6 +118,8 @@ export async function runToConsole(
     try {
       for await (const event of start(stop.signal)) {
         view?.update(event);
+        const notice = noticeOf(event, run.quiet === true);
+        if (notice !== undefined) say(notice);
         if (event.type === 'item') {
           items.push(event.result);
           if (run.events === true) out(`${JSON.stringify({ type: 'item', ...event.result })}\n`);
