@@ -31,6 +31,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
   readonly firstIndex = 0;
   readonly transfer?: readonly ArrayBuffer[];
   readonly buffers?: readonly BufferPath[];
+  readonly copyBytes?: number;
   readonly timeout?: number;
   job: Job<unknown> | undefined;
   resolve: ((value: unknown) => void) | undefined;
@@ -55,6 +56,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
     if (args.length === 1) this.singleArgs = args;
     if (carried?.transfer !== undefined) this.transfer = carried.transfer;
     if (carried?.buffers !== undefined) this.buffers = carried.buffers;
+    if (carried?.copyBytes !== undefined) this.copyBytes = carried.copyBytes;
     if (timeout !== undefined) this.timeout = timeout;
   }
 

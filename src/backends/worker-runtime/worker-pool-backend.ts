@@ -74,6 +74,16 @@ const MAX_ATTEMPTS = 3;
 const PACK_MIN = 16;
 /** A message to a worker is sent as soon as the buffers it carries reach this size. */
 const MESSAGE_BYTES = 2 * 1024 * 1024;
+/**
+ * A call copying at least this many bytes of binary data to its worker is not taken back from a
+ * busy worker once sent (the copy is done; sending it again would copy it again).
+ */
+export const HEAVY_BYTES = 64 * 1024;
+/**
+ * Copied bytes sent ahead to one worker beyond what it runs: more waits in the pool, where any
+ * worker that frees up can take it without a copy wasted.
+ */
+const AHEAD_BYTES = 4 * 1024 * 1024;
 /** Largest batch the pool should send in one request. */
 const MAX_BATCH = 16_384;
 /** A worker silent this long (at least) while it holds work is taken to be busy with a long task. */
@@ -90,6 +100,8 @@ interface Call {
   attempts: number;
   /** Its buffers were moved to a worker: it cannot be sent again. */
   moved: boolean;
+  /** Bytes of binary data copied to its worker (0 when moved or none). */
+  copied: number;
   worker: Slot | undefined;
   timer: LongTimer | undefined;
   /** Position in its worker's stream of requests (the claim table's index). */
@@ -115,8 +127,12 @@ class Slot {
   /** Requests to send, flat (see protocol.ts), and the task definitions they need. */
   outbox: unknown[] = [];
   outCount = 0;
-  /** Bytes of the buffers (known through move()) in the outbox. */
+  /** Bytes of the buffers (moved, or copied) in the outbox. */
   outBytes = 0;
+  /** Of those, bytes that are copied (not moved). */
+  outCopied = 0;
+  /** Bytes copied to this worker by the requests it holds. */
+  heldCopied = 0;
   outDefinitions: TaskDefinition[] | null = null;
   outTransfer: ArrayBuffer[] | undefined;
   /** [request id, traceparent, ...] of traced requests in the outbox (tracing on only). */
@@ -214,6 +230,7 @@ export class WorkerPoolBackend implements Backend {
         settled: false,
         attempts: 0,
         moved: false,
+        copied: 0,
         worker: undefined,
         timer: undefined,
         seq: -1,
@@ -313,6 +330,7 @@ export class WorkerPoolBackend implements Backend {
     const count = slot.outCount;
     slot.outCount = 0;
     slot.outBytes = 0;
+    slot.outCopied = 0;
     slot.outbox = [];
     slot.outDefinitions = null;
     slot.outTransfer = undefined;
@@ -328,7 +346,10 @@ export class WorkerPoolBackend implements Backend {
       // time, so this is rare); the worker never saw them, so its stream of requests is rewound.
       if (definitions !== null) for (const definition of definitions) slot.known.delete(definition[0]);
       slot.sent -= count;
-      for (const call of slot.held.splice(slot.held.length - count, count)) this.#fail(call, error);
+      for (const call of slot.held.splice(slot.held.length - count, count)) {
+        this.#release(slot, call);
+        this.#fail(call, error);
+      }
       this.#whenIdle(slot);
     }
   }
@@ -358,7 +379,7 @@ export class WorkerPoolBackend implements Backend {
     let bestStuck = false;
     for (const slot of this.#live) {
       const load = slot.held.length;
-      if (load >= capacity || !this.#hasClaimRoom(slot)) continue;
+      if (load >= capacity || slot.heldCopied >= AHEAD_BYTES || !this.#hasClaimRoom(slot)) continue;
       const stuck = this.#isStuck(slot, now, stuckMs);
       if (best === undefined || (bestStuck && !stuck) || (bestStuck === stuck && load < best.held.length)) {
         best = slot;
@@ -444,6 +465,7 @@ export class WorkerPoolBackend implements Backend {
     }
     const buffers = this.#factory.canTransfer ? request.buffers : undefined;
     if (buffers !== undefined && buffers.length > 0) flags |= FLAG_BUFFERS;
+    call.copied = 0;
     if (request.transfer !== undefined) {
       if (this.#factory.canTransfer) {
         call.moved = true;
@@ -451,6 +473,19 @@ export class WorkerPoolBackend implements Backend {
         for (const buffer of request.transfer) if (!list.includes(buffer)) list.push(buffer);
       }
       for (const buffer of request.transfer) slot.outBytes += buffer.byteLength;
+    }
+    // A big copy to a thread is made here, by one memcpy, and the copy is moved: the worker
+    // gets its own buffer, as from a structured clone, without serializing it on this thread
+    // and deserializing it on the other.
+    let copies: Map<ArrayBuffer, ArrayBuffer> | undefined;
+    if (request.copyBytes !== undefined && !call.moved) {
+      call.copied = request.copyBytes;
+      slot.heldCopied += call.copied;
+      if (this.#factory.canTransfer && call.copied >= HEAVY_BYTES) copies = new Map();
+      else {
+        slot.outCopied += call.copied;
+        if (request.transfer === undefined) slot.outBytes += call.copied;
+      }
     }
     const key = this.#taskKey(task, request.taskName);
     if (!slot.known.has(key[0])) {
@@ -464,14 +499,27 @@ export class WorkerPoolBackend implements Backend {
     if ((flags & FLAG_SINGLE) !== 0) {
       const args = request.items[0] as readonly unknown[];
       outbox.push(args.length);
-      for (let i = 0; i < args.length; i++) outbox.push(args[i]);
-    } else {
+      if (copies === undefined) for (let i = 0; i < args.length; i++) outbox.push(args[i]);
+      else for (let i = 0; i < args.length; i++) outbox.push(ownCopy(args[i], copies));
+    } else if (copies === undefined || (flags & FLAG_PACKED) !== 0) {
       outbox.push(items);
+    } else {
+      const list = copies;
+      outbox.push(
+        (flags & FLAG_ONE_ARG) !== 0
+          ? (items as readonly unknown[]).map((arg) => ownCopy(arg, list))
+          : (items as readonly (readonly unknown[])[]).map((args) => args.map((arg) => ownCopy(arg, list))),
+      );
+    }
+    if (copies !== undefined && copies.size > 0) {
+      const list = (slot.outTransfer ??= []);
+      for (const copy of copies.values()) list.push(copy);
     }
     if ((flags & FLAG_BUFFERS) !== 0) outbox.push(buffers);
     // Copied (not moved) big payloads leave at once, a message per few MiB, so the worker
     // starts on the first while the next is still being copied.
-    if (slot.outBytes >= MESSAGE_BYTES && !this.#factory.canTransfer) this.#send(slot);
+    if (slot.outBytes >= MESSAGE_BYTES && (!this.#factory.canTransfer || slot.outCopied >= MESSAGE_BYTES))
+      this.#send(slot);
   }
 
   #taskKey(task: TaskRef, taskName: string): TaskDefinition {
@@ -552,10 +600,12 @@ export class WorkerPoolBackend implements Backend {
         const taken: Call[] = [];
         for (let at = slot.held.length - 1; at >= 0; at--) {
           const call = slot.held[at] as Call;
-          // A call whose buffers were moved has them in that worker now: it stays there.
-          if (call.moved) continue;
+          // A call whose buffers were moved has them in that worker now, and one whose big
+          // payload was copied there would be copied again: they stay there.
+          if (call.moved || call.copied >= HEAVY_BYTES) continue;
           if (!revoke(claims, call.seq)) break;
           slot.held.splice(at, 1);
+          this.#release(slot, call);
           taken.unshift(call);
         }
         if (taken.length > 0) {
@@ -566,7 +616,7 @@ export class WorkerPoolBackend implements Backend {
         const requests: [number, number][] = [];
         for (let at = this.#limit; at < slot.held.length; at++) {
           const call = slot.held[at] as Call;
-          if (call.revoking || call.started || call.moved) continue;
+          if (call.revoking || call.started || call.moved || call.copied >= HEAVY_BYTES) continue;
           call.revoking = true;
           requests.push([call.id, call.seq]);
         }
@@ -628,6 +678,7 @@ export class WorkerPoolBackend implements Backend {
           const call = slot.held[at] as Call;
           if (ids.has(call.id)) {
             slot.held.splice(at, 1);
+            this.#release(slot, call);
             taken.unshift(call);
           } else call.revoking = false;
         }
@@ -671,6 +722,7 @@ export class WorkerPoolBackend implements Backend {
       const call = slot.held[index] as Call;
       if (index === 0) slot.held.shift();
       else slot.held.splice(index, 1);
+      if (call.copied !== 0) this.#release(slot, call);
       const ms = results[at + 4] as number;
       busyMs += ms;
       if (call.timer !== undefined) {
@@ -823,6 +875,12 @@ export class WorkerPoolBackend implements Backend {
     if (at >= 0) this.#live.splice(at, 1);
   }
 
+  /** A call has left the worker's hands: its copied bytes no longer count against the worker. */
+  #release(slot: Slot, call: Call): void {
+    slot.heldCopied -= call.copied;
+    call.copied = 0;
+  }
+
   #settle(call: Call): void {
     call.settled = true;
     this.#calls.delete(call.request);
@@ -835,6 +893,59 @@ export class WorkerPoolBackend implements Backend {
     this.#settle(call);
     call.reject(error);
   }
+}
+
+/** Binary values smaller than this are left to the structured clone. */
+const OWN_COPY_MIN = 16 * 1024;
+
+const VIEW_TYPES: Record<string, new (buffer: ArrayBuffer, byteOffset: number, length: number) => unknown> = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+};
+
+/**
+ * An argument as the worker should get it: a big ArrayBuffer, or a view on one, copied into a
+ * new buffer (listed in `copies`, original to copy, to be moved) with the view rebuilt over it
+ * as the structured clone would (same type, offset and length; views on one buffer share its
+ * copy); anything else as it is. Buffers come out as Uint8Arrays (made Buffers again on the
+ * other side, as after a clone).
+ */
+function ownCopy(value: unknown, copies: Map<ArrayBuffer, ArrayBuffer>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof ArrayBuffer) {
+    return value.byteLength < OWN_COPY_MIN || isResizable(value) ? value : copyOf(value, copies);
+  }
+  if (!ArrayBuffer.isView(value)) return value;
+  const buffer = value.buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < OWN_COPY_MIN || isResizable(buffer))
+    return value;
+  if (value instanceof DataView)
+    return new DataView(copyOf(buffer, copies), value.byteOffset, value.byteLength);
+  const View = VIEW_TYPES[(value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag]];
+  if (View === undefined) return value;
+  return new View(copyOf(buffer, copies), value.byteOffset, (value as unknown as { length: number }).length);
+}
+
+function copyOf(buffer: ArrayBuffer, copies: Map<ArrayBuffer, ArrayBuffer>): ArrayBuffer {
+  let copy = copies.get(buffer);
+  if (copy === undefined) {
+    copy = buffer.slice(0);
+    copies.set(buffer, copy);
+  }
+  return copy;
+}
+
+function isResizable(buffer: ArrayBuffer): boolean {
+  return (buffer as { resizable?: boolean }).resizable === true;
 }
 
 /** A Float64Array of single arguments when every one is a number, else undefined. */
