@@ -39,6 +39,7 @@ import {
 import { type LongTimer, startTimer } from '../../core/long-timer.js';
 import { isTaskRef, type TaskRef } from '../../core/task.js';
 import { CLAIM_SLOTS, isClaimed, revoke, takenCount } from './claim-table.js';
+import { ownCopy } from './own-copy.js';
 import {
   DONE_FAILED,
   DONE_FIELDS,
@@ -474,9 +475,9 @@ export class WorkerPoolBackend implements Backend {
       }
       for (const buffer of request.transfer) slot.outBytes += buffer.byteLength;
     }
-    // A big copy to a thread is made here, by one memcpy, and the copy is moved: the worker
-    // gets its own buffer, as from a structured clone, without serializing it on this thread
-    // and deserializing it on the other.
+    // A big copy to a thread is made here, by one memcpy, and the copy is moved (own-copy.ts):
+    // the worker gets its own buffer, as from a structured clone, without the bytes being
+    // serialized on this thread and deserialized again on the other.
     let copies: Map<ArrayBuffer, ArrayBuffer> | undefined;
     if (request.copyBytes !== undefined && !call.moved) {
       call.copied = request.copyBytes;
@@ -893,59 +894,6 @@ export class WorkerPoolBackend implements Backend {
     this.#settle(call);
     call.reject(error);
   }
-}
-
-/** Binary values smaller than this are left to the structured clone. */
-const OWN_COPY_MIN = 16 * 1024;
-
-const VIEW_TYPES: Record<string, new (buffer: ArrayBuffer, byteOffset: number, length: number) => unknown> = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-};
-
-/**
- * An argument as the worker should get it: a big ArrayBuffer, or a view on one, copied into a
- * new buffer (listed in `copies`, original to copy, to be moved) with the view rebuilt over it
- * as the structured clone would (same type, offset and length; views on one buffer share its
- * copy); anything else as it is. Buffers come out as Uint8Arrays (made Buffers again on the
- * other side, as after a clone).
- */
-function ownCopy(value: unknown, copies: Map<ArrayBuffer, ArrayBuffer>): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (value instanceof ArrayBuffer) {
-    return value.byteLength < OWN_COPY_MIN || isResizable(value) ? value : copyOf(value, copies);
-  }
-  if (!ArrayBuffer.isView(value)) return value;
-  const buffer = value.buffer;
-  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < OWN_COPY_MIN || isResizable(buffer))
-    return value;
-  if (value instanceof DataView)
-    return new DataView(copyOf(buffer, copies), value.byteOffset, value.byteLength);
-  const View = VIEW_TYPES[(value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag]];
-  if (View === undefined) return value;
-  return new View(copyOf(buffer, copies), value.byteOffset, (value as unknown as { length: number }).length);
-}
-
-function copyOf(buffer: ArrayBuffer, copies: Map<ArrayBuffer, ArrayBuffer>): ArrayBuffer {
-  let copy = copies.get(buffer);
-  if (copy === undefined) {
-    copy = buffer.slice(0);
-    copies.set(buffer, copy);
-  }
-  return copy;
-}
-
-function isResizable(buffer: ArrayBuffer): boolean {
-  return (buffer as { resizable?: boolean }).resizable === true;
 }
 
 /** A Float64Array of single arguments when every one is a number, else undefined. */
