@@ -48,32 +48,37 @@ export interface Uncloneable {
 /**
  * Throws UncloneableArgumentError for the first value among `args` that cannot be sent intact.
  * With `buffers`, the paths of Buffers among them are appended to it: `[...prefix, argument
- * index, ...keys]`.
+ * index, ...keys]`. Returns the bytes of the binary data (typed arrays, DataViews,
+ * ArrayBuffers) among them: what a copy to a worker has to carry beyond the small values.
  */
 export function assertCloneable(
   args: readonly unknown[],
   label = 'args',
   buffers?: BufferPath[],
   prefix: readonly (string | number)[] = [],
-): void {
+): number {
+  let bytes = 0;
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     // Fast path: primitives are the common case for tiny tasks.
     if (isPrimitive(value)) continue;
-    assertCloneableValue(value, `${label}[${i}]`, buffers, [...prefix, i]);
+    bytes += assertCloneableValue(value, `${label}[${i}]`, buffers, [...prefix, i]);
   }
+  return bytes;
 }
 
-/** The same for one value; Buffer paths start with `prefix`. */
+/** The same for one value; Buffer paths start with `prefix`. Returns its binary bytes. */
 export function assertCloneableValue(
   value: unknown,
   label: string,
   buffers?: BufferPath[],
   prefix: readonly (string | number)[] = [],
-): void {
-  if (isPrimitive(value)) return;
-  const found = new Walk(buffers, prefix).check(value, label, 0);
+): number {
+  if (isPrimitive(value)) return 0;
+  const walk = new Walk(buffers, prefix);
+  const found = walk.check(value, label, 0);
   if (found !== undefined) throw new UncloneableArgumentError(found.path, found.reason);
+  return walk.bytes;
 }
 
 /**
@@ -123,6 +128,8 @@ class Walk {
   readonly #buffers: BufferPath[] | undefined;
   /** Inside a Map or Set, where a path of keys cannot reach: Buffers there are not noted. */
   #inCollection = 0;
+  /** Bytes of the binary data seen (typed arrays, DataViews, ArrayBuffers). */
+  bytes = 0;
 
   constructor(buffers: BufferPath[] | undefined, prefix: readonly (string | number)[]) {
     this.#buffers = buffers;
@@ -151,11 +158,13 @@ class Walk {
     }
     this.seen.add(value);
     if (ArrayBuffer.isView(value)) {
+      this.bytes += value.byteLength;
       if (this.#buffers !== undefined && this.#inCollection === 0 && Buffer.isBuffer(value)) {
         this.#buffers.push([...this.keys]);
       }
       return undefined;
     }
+    if (value instanceof ArrayBuffer) this.bytes += value.byteLength;
     const proto = Object.getPrototypeOf(value) as unknown;
     if (!CLONEABLE_PROTOTYPES.has(proto)) {
       const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class';

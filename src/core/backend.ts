@@ -45,6 +45,13 @@ export interface ExecRequest {
    * for a batch ([item, ...keys] with singleArgs, [item, argument, ...keys] otherwise).
    */
   readonly buffers?: readonly BufferPath[];
+  /**
+   * Bytes of binary data (typed arrays, DataViews, ArrayBuffers) among the arguments, when there
+   * is any, moved ones included (set by the pool for backends that copy arguments): a worker
+   * backend sends big copies in messages of a few MiB and does not take them back from a busy
+   * worker once copied.
+   */
+  readonly copyBytes?: number;
   /** Milliseconds each item may run; the backend enforces it (and ends a stuck worker). */
   readonly timeout?: number;
   /** Called when a task reports progress; `index` is the item's index within its map. */

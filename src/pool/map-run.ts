@@ -86,6 +86,7 @@ class ChunkRequest implements ExecRequest {
   #items: (readonly unknown[])[] | undefined;
   readonly transfer?: readonly ArrayBuffer[];
   readonly buffers?: readonly BufferPath[];
+  readonly copyBytes?: number;
   readonly timeout?: number;
   readonly singleArgs?: readonly unknown[];
   readonly mapBatch = true;
@@ -104,6 +105,7 @@ class ChunkRequest implements ExecRequest {
     if (singles !== undefined) this.singleArgs = singles;
     if (carried?.transfer !== undefined) this.transfer = carried.transfer;
     if (carried?.buffers !== undefined) this.buffers = carried.buffers;
+    if (carried?.copyBytes !== undefined) this.copyBytes = carried.copyBytes;
     if (timeout !== undefined) this.timeout = timeout;
   }
 

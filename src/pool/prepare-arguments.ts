@@ -33,6 +33,8 @@ export function checkRunnable(backend: BackendName, task: unknown, label: string
 export interface Prepared {
   transfer?: ArrayBuffer[];
   buffers?: BufferPath[];
+  /** Bytes of binary data among the arguments (moved ones included): see ExecRequest.copyBytes. */
+  copyBytes?: number;
 }
 
 /** One call's arguments: checked, moved values unwrapped (undefined when there is nothing to carry). */
@@ -45,21 +47,25 @@ export function prepareCall(
   checkRunnable(backend, task, 'a task');
   const transfer = unwrapMoved(args);
   let buffers: BufferPath[] | undefined;
+  let bytes = 0;
   if (!runsInProcess(backend)) {
     buffers = backend === 'threads' ? [] : undefined;
-    assertCloneable(args, label, buffers);
+    bytes = assertCloneable(args, label, buffers);
   }
-  return carried(transfer, buffers);
+  return carried(transfer, buffers, bytes);
 }
 
 function carried(
   transfer: ArrayBuffer[] | undefined,
   buffers: BufferPath[] | undefined,
+  bytes: number,
 ): Prepared | undefined {
-  if (transfer === undefined && (buffers === undefined || buffers.length === 0)) return undefined;
+  if (transfer === undefined && (buffers === undefined || buffers.length === 0) && bytes === 0)
+    return undefined;
   const out: Prepared = {};
   if (transfer !== undefined) out.transfer = transfer;
   if (buffers !== undefined && buffers.length > 0) out.buffers = buffers;
+  if (bytes > 0) out.copyBytes = bytes;
   return out;
 }
 
@@ -74,6 +80,7 @@ export function prepareBatch(
   const check = !runsInProcess(backend);
   const buffers: BufferPath[] | undefined = backend === 'threads' ? [] : undefined;
   let transfer: ArrayBuffer[] | undefined;
+  let bytes = 0;
   for (let i = 0; i < items.length; i++) {
     const args = items[i] as unknown[];
     // Primitive arguments (the common case for tiny tasks) need neither unwrapping nor checks.
@@ -83,9 +90,9 @@ export function prepareBatch(
       transfer ??= [];
       for (const buffer of moved) if (!transfer.includes(buffer)) transfer.push(buffer);
     }
-    if (check) assertCloneable(args, `items[${firstIndex + i}]`, buffers, [i]);
+    if (check) bytes += assertCloneable(args, `items[${firstIndex + i}]`, buffers, [i]);
   }
-  return carried(transfer, buffers);
+  return carried(transfer, buffers, bytes);
 }
 
 /** A batch of single arguments (map): checked, moved values unwrapped in place. */
@@ -99,6 +106,7 @@ export function prepareSingles(
   const check = !runsInProcess(backend);
   const buffers: BufferPath[] | undefined = backend === 'threads' ? [] : undefined;
   let transfer: ArrayBuffer[] | undefined;
+  let bytes = 0;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (isPrimitive(arg)) continue;
@@ -107,9 +115,9 @@ export function prepareSingles(
       transfer ??= [];
       for (const buffer of arg.transferList) if (!transfer.includes(buffer)) transfer.push(buffer);
     }
-    if (check) assertCloneableValue(args[i], `items[${firstIndex + i}]`, buffers, [i]);
+    if (check) bytes += assertCloneableValue(args[i], `items[${firstIndex + i}]`, buffers, [i]);
   }
-  return carried(transfer, buffers);
+  return carried(transfer, buffers, bytes);
 }
 
 function isPrimitive(value: unknown): boolean {

@@ -31,6 +31,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
   readonly firstIndex = 0;
   readonly transfer?: readonly ArrayBuffer[];
   readonly buffers?: readonly BufferPath[];
+  readonly copyBytes?: number;
   readonly timeout?: number;
   /** The call's idempotency key (`.with({ jobId })`): the job's id on a distributed queue, which may hold it already. */
   readonly jobId?: string;
@@ -57,6 +58,7 @@ export class SingleCall implements Entry, ExecRequest, AbortTarget {
     if (args.length === 1) this.singleArgs = args;
     if (carried?.transfer !== undefined) this.transfer = carried.transfer;
     if (carried?.buffers !== undefined) this.buffers = carried.buffers;
+    if (carried?.copyBytes !== undefined) this.copyBytes = carried.copyBytes;
     if (timeout !== undefined) this.timeout = timeout;
     const jobId = typeof task === 'function' ? undefined : task.options.jobId;
     if (jobId !== undefined) this.jobId = jobId;

@@ -88,6 +88,9 @@ export const scenario: Scenario<PayloadParams> = {
     {
       id: 'taskmill-threads-copy',
       label: 'taskmill threads, copied',
+      // Issue 11: copied 1 MiB payloads at >= 1.2x the best peer that copies them too.
+      compareTo: ['piscina', 'tinypool-threads', 'workerpool-thread'],
+      ratioTarget: { min: 1.2 },
       run: (p) => withTaskmill('threads', p, false),
     },
     {
@@ -100,6 +103,9 @@ export const scenario: Scenario<PayloadParams> = {
     peer('tinypool-threads', true),
     peer('piscina', true),
     peer('workerpool-thread', true),
+    peer('piscina', false),
+    peer('tinypool-threads', false),
+    peer('workerpool-thread', false),
     peer('workerpool-process', false),
   ],
 };

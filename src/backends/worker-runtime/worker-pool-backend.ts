@@ -39,6 +39,7 @@ import {
 import { type LongTimer, startTimer } from '../../core/long-timer.js';
 import { isTaskRef, type TaskRef } from '../../core/task.js';
 import { CLAIM_SLOTS, isClaimed, revoke, takenCount } from './claim-table.js';
+import { ownCopy } from './own-copy.js';
 import {
   DONE_FAILED,
   DONE_FIELDS,
@@ -74,6 +75,16 @@ const MAX_ATTEMPTS = 3;
 const PACK_MIN = 16;
 /** A message to a worker is sent as soon as the buffers it carries reach this size. */
 const MESSAGE_BYTES = 2 * 1024 * 1024;
+/**
+ * A call copying at least this many bytes of binary data to its worker is not taken back from a
+ * busy worker once sent (the copy is done; sending it again would copy it again).
+ */
+export const HEAVY_BYTES = 64 * 1024;
+/**
+ * Copied bytes sent ahead to one worker beyond what it runs: more waits in the pool, where any
+ * worker that frees up can take it without a copy wasted.
+ */
+const AHEAD_BYTES = 4 * 1024 * 1024;
 /** Largest batch the pool should send in one request. */
 const MAX_BATCH = 16_384;
 /** A worker silent this long (at least) while it holds work is taken to be busy with a long task. */
@@ -90,6 +101,8 @@ interface Call {
   attempts: number;
   /** Its buffers were moved to a worker: it cannot be sent again. */
   moved: boolean;
+  /** Bytes of binary data copied to its worker (0 when moved or none). */
+  copied: number;
   worker: Slot | undefined;
   timer: LongTimer | undefined;
   /** Position in its worker's stream of requests (the claim table's index). */
@@ -115,8 +128,12 @@ class Slot {
   /** Requests to send, flat (see protocol.ts), and the task definitions they need. */
   outbox: unknown[] = [];
   outCount = 0;
-  /** Bytes of the buffers (known through move()) in the outbox. */
+  /** Bytes of the buffers (moved, or copied) in the outbox. */
   outBytes = 0;
+  /** Of those, bytes that are copied (not moved). */
+  outCopied = 0;
+  /** Bytes copied to this worker by the requests it holds. */
+  heldCopied = 0;
   outDefinitions: TaskDefinition[] | null = null;
   outTransfer: ArrayBuffer[] | undefined;
   /** [request id, traceparent, ...] of traced requests in the outbox (tracing on only). */
@@ -214,6 +231,7 @@ export class WorkerPoolBackend implements Backend {
         settled: false,
         attempts: 0,
         moved: false,
+        copied: 0,
         worker: undefined,
         timer: undefined,
         seq: -1,
@@ -313,6 +331,7 @@ export class WorkerPoolBackend implements Backend {
     const count = slot.outCount;
     slot.outCount = 0;
     slot.outBytes = 0;
+    slot.outCopied = 0;
     slot.outbox = [];
     slot.outDefinitions = null;
     slot.outTransfer = undefined;
@@ -328,7 +347,10 @@ export class WorkerPoolBackend implements Backend {
       // time, so this is rare); the worker never saw them, so its stream of requests is rewound.
       if (definitions !== null) for (const definition of definitions) slot.known.delete(definition[0]);
       slot.sent -= count;
-      for (const call of slot.held.splice(slot.held.length - count, count)) this.#fail(call, error);
+      for (const call of slot.held.splice(slot.held.length - count, count)) {
+        this.#release(slot, call);
+        this.#fail(call, error);
+      }
       this.#whenIdle(slot);
     }
   }
@@ -358,7 +380,7 @@ export class WorkerPoolBackend implements Backend {
     let bestStuck = false;
     for (const slot of this.#live) {
       const load = slot.held.length;
-      if (load >= capacity || !this.#hasClaimRoom(slot)) continue;
+      if (load >= capacity || slot.heldCopied >= AHEAD_BYTES || !this.#hasClaimRoom(slot)) continue;
       const stuck = this.#isStuck(slot, now, stuckMs);
       if (best === undefined || (bestStuck && !stuck) || (bestStuck === stuck && load < best.held.length)) {
         best = slot;
@@ -444,6 +466,7 @@ export class WorkerPoolBackend implements Backend {
     }
     const buffers = this.#factory.canTransfer ? request.buffers : undefined;
     if (buffers !== undefined && buffers.length > 0) flags |= FLAG_BUFFERS;
+    call.copied = 0;
     if (request.transfer !== undefined) {
       if (this.#factory.canTransfer) {
         call.moved = true;
@@ -451,6 +474,19 @@ export class WorkerPoolBackend implements Backend {
         for (const buffer of request.transfer) if (!list.includes(buffer)) list.push(buffer);
       }
       for (const buffer of request.transfer) slot.outBytes += buffer.byteLength;
+    }
+    // A big copy to a thread is made here, by one memcpy, and the copy is moved (own-copy.ts):
+    // the worker gets its own buffer, as from a structured clone, without the bytes being
+    // serialized on this thread and deserialized again on the other.
+    let copies: Map<ArrayBuffer, ArrayBuffer> | undefined;
+    if (request.copyBytes !== undefined && !call.moved) {
+      call.copied = request.copyBytes;
+      slot.heldCopied += call.copied;
+      if (this.#factory.canTransfer && call.copied >= HEAVY_BYTES) copies = new Map();
+      else {
+        slot.outCopied += call.copied;
+        if (request.transfer === undefined) slot.outBytes += call.copied;
+      }
     }
     const key = this.#taskKey(task, request.taskName);
     if (!slot.known.has(key[0])) {
@@ -464,14 +500,27 @@ export class WorkerPoolBackend implements Backend {
     if ((flags & FLAG_SINGLE) !== 0) {
       const args = request.items[0] as readonly unknown[];
       outbox.push(args.length);
-      for (let i = 0; i < args.length; i++) outbox.push(args[i]);
-    } else {
+      if (copies === undefined) for (let i = 0; i < args.length; i++) outbox.push(args[i]);
+      else for (let i = 0; i < args.length; i++) outbox.push(ownCopy(args[i], copies));
+    } else if (copies === undefined || (flags & FLAG_PACKED) !== 0) {
       outbox.push(items);
+    } else {
+      const list = copies;
+      outbox.push(
+        (flags & FLAG_ONE_ARG) !== 0
+          ? (items as readonly unknown[]).map((arg) => ownCopy(arg, list))
+          : (items as readonly (readonly unknown[])[]).map((args) => args.map((arg) => ownCopy(arg, list))),
+      );
+    }
+    if (copies !== undefined && copies.size > 0) {
+      const list = (slot.outTransfer ??= []);
+      for (const copy of copies.values()) list.push(copy);
     }
     if ((flags & FLAG_BUFFERS) !== 0) outbox.push(buffers);
     // Copied (not moved) big payloads leave at once, a message per few MiB, so the worker
     // starts on the first while the next is still being copied.
-    if (slot.outBytes >= MESSAGE_BYTES && !this.#factory.canTransfer) this.#send(slot);
+    if (slot.outBytes >= MESSAGE_BYTES && (!this.#factory.canTransfer || slot.outCopied >= MESSAGE_BYTES))
+      this.#send(slot);
   }
 
   #taskKey(task: TaskRef, taskName: string): TaskDefinition {
@@ -552,10 +601,12 @@ export class WorkerPoolBackend implements Backend {
         const taken: Call[] = [];
         for (let at = slot.held.length - 1; at >= 0; at--) {
           const call = slot.held[at] as Call;
-          // A call whose buffers were moved has them in that worker now: it stays there.
-          if (call.moved) continue;
+          // A call whose buffers were moved has them in that worker now, and one whose big
+          // payload was copied there would be copied again: they stay there.
+          if (call.moved || call.copied >= HEAVY_BYTES) continue;
           if (!revoke(claims, call.seq)) break;
           slot.held.splice(at, 1);
+          this.#release(slot, call);
           taken.unshift(call);
         }
         if (taken.length > 0) {
@@ -566,7 +617,7 @@ export class WorkerPoolBackend implements Backend {
         const requests: [number, number][] = [];
         for (let at = this.#limit; at < slot.held.length; at++) {
           const call = slot.held[at] as Call;
-          if (call.revoking || call.started || call.moved) continue;
+          if (call.revoking || call.started || call.moved || call.copied >= HEAVY_BYTES) continue;
           call.revoking = true;
           requests.push([call.id, call.seq]);
         }
@@ -628,6 +679,7 @@ export class WorkerPoolBackend implements Backend {
           const call = slot.held[at] as Call;
           if (ids.has(call.id)) {
             slot.held.splice(at, 1);
+            this.#release(slot, call);
             taken.unshift(call);
           } else call.revoking = false;
         }
@@ -671,6 +723,7 @@ export class WorkerPoolBackend implements Backend {
       const call = slot.held[index] as Call;
       if (index === 0) slot.held.shift();
       else slot.held.splice(index, 1);
+      if (call.copied !== 0) this.#release(slot, call);
       const ms = results[at + 4] as number;
       busyMs += ms;
       if (call.timer !== undefined) {
@@ -821,6 +874,12 @@ export class WorkerPoolBackend implements Backend {
     slot.live = false;
     const at = this.#live.indexOf(slot);
     if (at >= 0) this.#live.splice(at, 1);
+  }
+
+  /** A call has left the worker's hands: its copied bytes no longer count against the worker. */
+  #release(slot: Slot, call: Call): void {
+    slot.heldCopied -= call.copied;
+    call.copied = 0;
   }
 
   #settle(call: Call): void {

@@ -254,6 +254,106 @@ export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
       }
     });
 
+    it('copied big binary arguments arrive whole (on threads as a clone sends them: type, offset, length, shared buffers); the caller keeps its own', async () => {
+      await using pool = make({ workers: 1 });
+      const shared = new ArrayBuffer(256 * 1024);
+      new Uint8Array(shared).fill(2);
+      const floats = new Float64Array(shared, 80, 1000);
+      const view = new DataView(shared, 1024, 4096);
+      const big = new Uint8Array(200 * 1024).fill(1);
+      const buffer = Buffer.alloc(100 * 1024, 3);
+      const raw = new ArrayBuffer(64 * 1024);
+      new Uint8Array(raw).fill(4);
+      const small = new Uint16Array([1, 2, 3]);
+      const { seen, sharedBuffer } = await pool.apply(
+        w.describeCopies,
+        floats,
+        view,
+        big,
+        buffer,
+        raw,
+        small,
+      );
+      const expected = [
+        { type: 'Float64Array', byteOffset: 80, byteLength: 8000, bufferBytes: 256 * 1024, sum: 8000 * 2 },
+        { type: 'DataView', byteOffset: 1024, byteLength: 4096, bufferBytes: 256 * 1024, sum: 4096 * 2 },
+        {
+          type: 'Uint8Array',
+          byteOffset: 0,
+          byteLength: 200 * 1024,
+          bufferBytes: 200 * 1024,
+          sum: 200 * 1024,
+        },
+        { type: 'Buffer', byteOffset: 0, byteLength: 100 * 1024, bufferBytes: 100 * 1024, sum: 300 * 1024 },
+        {
+          type: 'ArrayBuffer',
+          byteOffset: 0,
+          byteLength: 64 * 1024,
+          bufferBytes: 64 * 1024,
+          sum: 256 * 1024,
+        },
+        { type: 'Uint16Array', byteOffset: 0, byteLength: 6, bufferBytes: 6, sum: 1 + 2 + 3 },
+      ];
+      if (backend === 'threads') {
+        // As a structured clone delivers them: a view keeps its offset over a copy of its whole buffer.
+        assert.deepEqual(seen, expected);
+        assert.equal(sharedBuffer, true, 'two views on one buffer arrive on one buffer');
+      } else {
+        // A child process's IPC delivers each view over a slice of one message buffer.
+        const contents = ({ type, byteLength, sum }: (typeof expected)[number]) => ({
+          type,
+          byteLength,
+          sum,
+        });
+        assert.deepEqual(seen.map(contents), expected.map(contents));
+      }
+      // The task overwrote what it got; the caller's own data is untouched and still usable.
+      assert.equal(
+        new Uint8Array(shared).every((x) => x === 2),
+        true,
+      );
+      assert.equal(big.every((x) => x === 1) && big.byteLength === 200 * 1024, true);
+      assert.equal(
+        buffer.every((x) => x === 3),
+        true,
+      );
+      assert.equal(
+        new Uint8Array(raw).every((x) => x === 4),
+        true,
+      );
+      assert.deepEqual([...small], [1, 2, 3]);
+      // The same arguments again, in a map: each item arrives whole too.
+      const mapped = await pool.map(w.sumBytes, [big, new Uint8Array(shared, 512, 70_000)]);
+      assert.deepEqual(mapped, [200 * 1024, 70_000 * 2]);
+    });
+
+    it('calls whose big payloads were copied to a busy worker complete with the right results', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskmill-long-'));
+      const release = join(dir, 'release');
+      const pool = make({ workers: 2 });
+      try {
+        const long = pool.submit(w.spinUntilFile, release);
+        const copied = Array.from({ length: 40 }, (_, i) =>
+          pool.submit(w.sumBytes, new Uint8Array(128 * 1024).fill(i)),
+        );
+        const quick = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.apply(m.square, i)));
+        assert.deepEqual(
+          quick,
+          Array.from({ length: 20 }, (_, i) => i * i),
+        );
+        writeFileSync(release, '');
+        await long.get();
+        assert.deepEqual(
+          await Promise.all(copied.map((job) => job.get())),
+          Array.from({ length: 40 }, (_, i) => 128 * 1024 * i),
+        );
+      } finally {
+        writeFileSync(release, '');
+        await pool.terminate();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('with concurrency, each worker keeps several awaiting tasks in flight at once', {
       timeout: 30_000,
     }, async () => {
