@@ -88,11 +88,24 @@ export async function startTerminal(
     async keys(...keys) {
       await tmux('send-keys', '-t', 'test', ...keys);
     },
-    // tmux 3.3 leaves #{pane_dead_status} empty: the status is read from its "Pane is dead" line.
+    // The pane's own record first (#{pane_dead_status} / #{pane_dead_signal}); some tmux 3.3
+    // builds leave those empty, and then the status is read from the "Pane is dead" line, looked
+    // for in the history too, since it may be written below the last row and scroll the screen.
     exitStatus: (deadlineMs = 30_000) =>
       pollUntil(
         async () => {
-          const { stdout } = await tmux('capture-pane', '-p', '-t', 'test');
+          const { stdout: state } = await tmux(
+            'display-message',
+            '-p',
+            '-t',
+            'test',
+            '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}',
+          );
+          const [dead, status, signal] = state.trim().split('|');
+          if (dead !== '1') return undefined;
+          if (status !== undefined && status !== '') return Number(status);
+          if (signal !== undefined && signal !== '') return 128 + Number(signal);
+          const { stdout } = await tmux('capture-pane', '-p', '-S', '-', '-t', 'test');
           const match = /Pane is dead \((?:status (\d+)|signal (\d+))/.exec(stdout);
           if (match === null) return undefined;
           return match[1] !== undefined ? Number(match[1]) : 128 + Number(match[2]);
