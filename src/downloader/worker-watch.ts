@@ -61,6 +61,9 @@ export function workerCommand(queue: string, redisShown: string, secret: boolean
   return `${env}taskmill worker --tasks ${tasks}${queueFlag}${redisFlag}`;
 }
 
+/** How long the end of a run waits for Redis to delete its keys. */
+const FORGET_DEADLINE_MS = 2_000;
+
 /** Watches until `stop()`; a worker seen ends the warning spell (a later spell warns again). */
 export class QueueWatch {
   readonly #options: QueueWatchOptions;
@@ -93,11 +96,26 @@ export class QueueWatch {
     this.#schedule(0);
   }
 
-  stop(): void {
+  /** Stops watching; first deletes `forget` (the run's own keys, e.g. its shared limits), if given. */
+  async stop(forget: readonly string[] = []): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    this.#client?.disconnect();
+    const client = this.#client;
     this.#client = undefined;
+    if (client === undefined) return;
+    // Only on a live connection, and briefly: a Redis gone away must not hold the run's end (the
+    // keys would then lapse on their own TTLs).
+    if (forget.length > 0 && client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client.del(...forget).catch(() => 0),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, FORGET_DEADLINE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    client.disconnect();
   }
 
   #schedule(ms: number): void {
