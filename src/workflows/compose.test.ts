@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BackendName } from '../core/backend.js';
 import { InvalidArgumentError, TaskAbortedError } from '../core/errors.js';
 import { tasks } from '../core/task.js';
+import { openQueueAdmin } from '../distributed/queue-admin.js';
 import { type RedisServer, startRedisServer } from '../distributed/testing/redis-server.js';
 import { type RedisWorker, startWorker } from '../distributed/worker.js';
 import { Pool } from '../pool/pool.js';
@@ -46,6 +47,22 @@ async function untilLines(file: string, count: number): Promise<string[]> {
     if (found.length >= count) return found;
     if (Date.now() > until) throw new Error(`${file} has ${found.length} lines, not ${count}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Resolves once the queue has nothing waiting, delayed or active (polled: another process's state). */
+async function untilQueueIdle(connection: string, queue: string): Promise<void> {
+  const admin = await openQueueAdmin({ connection, queue });
+  try {
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const counts = await admin.counts();
+      if (counts.waiting + counts.active + counts.delayed === 0) return;
+      if (Date.now() > until) throw new Error(`queue ${queue} still busy: ${JSON.stringify(counts)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await admin.close();
   }
 }
 
@@ -210,8 +227,9 @@ for (const backend of BACKENDS) {
       handle.cancel('stop');
       await assert.rejects(handle.result(), FlowCancelledError);
       if (backend !== 'redis') await pool.whenIdle();
+      else await untilQueueIdle(server?.url as string, 'flows');
+      // Every node that started is aborted (the abort may still be on its way: wait for it).
       const startedNow = (await lines(file)).filter((l) => l.startsWith('start')).length;
-      // Every node that started is aborted (on Redis the worker's abort may still be on its way).
       const found = await untilLines(file, startedNow * 2);
       const started = found.filter((l) => l.startsWith('start')).length;
       assert.equal(found.filter((l) => l.startsWith('aborted')).length, started);

@@ -73,7 +73,7 @@ export function submitFlow<R>(
         const side = backend as RedisSide;
         const { RedisFlowStore } = await import('./redis-store.js');
         const redis = new RedisFlowStore(clientOf(side), side.prefix, side.queueName, id);
-        await redis.create(graph);
+        await redis.create(spec);
         store = redis;
       }
       run = new FlowRun(host, backend, id, graph, refs, store, handle._listener(), options, epoch);
@@ -103,16 +103,23 @@ export function attachFlow<R>(host: FlowHost, id: string, options: SubmitFlowOpt
       const { RedisFlowStore } = await import('./redis-store.js');
       const side = (await host.ready()) as RedisSide;
       const client = clientOf(side);
-      const stored = await RedisFlowStore.load(client, side.prefix, side.queueName, id);
+      const known = new Map<string, TaskRef>();
+      const refFor = (taskId: string): TaskRef => {
+        let ref = known.get(taskId);
+        if (ref === undefined) known.set(taskId, (ref = remoteRef(taskId)));
+        return ref;
+      };
+      const stored = await RedisFlowStore.load(client, side.prefix, side.queueName, id, refFor);
       if (stored === undefined) throw new FlowNotFoundError(id, side.queueName);
-      const refs = stored.graph.nodes.map((node) => remoteRef(node.task));
+      const refs: TaskRef[] = [];
+      const graph = compile(stored.spec, refs);
       const store = new RedisFlowStore(client, side.prefix, side.queueName, id);
-      run = new FlowRun(host, side, id, stored.graph, refs, store, handle._listener(), options, epoch);
+      run = new FlowRun(host, side, id, graph, refs, store, handle._listener(), options, epoch);
       if (stored.state !== 'running') {
         run.showFinished(stored.results, stored.failure?.node, stored.jobs);
         handle._started(run);
         host.leave(epoch);
-        handle._settle(stored.value, finishedError(id, stored.graph, stored));
+        handle._settle(stored.value, finishedError(id, graph, stored));
         return;
       }
       resume = { results: stored.results, jobs: stored.jobs };
