@@ -39,7 +39,7 @@ describe('spec codec', () => {
     });
     assert.deepEqual(after.nodes[1]?.options, { timeout: 500 });
     assert.deepEqual(after.nodes[2]?.options, { attempts: 3, backoff: { type: 'fixed', delay: 5 } });
-    const [carried] = after.nodes[3]?.args as unknown[][];
+    const [carried] = (after.nodes[3]?.args ?? []) as unknown[][];
     assert.ok(Buffer.isBuffer(carried?.[0]) && carried[0].toString() === 'hi');
     assert.deepEqual(carried?.slice(1, 4), [new Date(0), new Map([[1, 'a']]), 10n]);
     assert.ok(Object.is(carried?.[4], -0));
