@@ -57,6 +57,11 @@ export function submitFlow<R>(
         `${node.path}: a task's own signal does not apply within a flow; cancel the flow instead: pool.submitFlow(flow, { signal }) or handle.cancel()`,
       );
     }
+    if ((ref?.options as { jobId?: unknown } | undefined)?.jobId !== undefined) {
+      throw new InvalidArgumentError(
+        `${node.path}: a task's own jobId does not apply within a flow, whose jobs the flow names itself (a flow is resumed by its id: pool.flow(id))`,
+      );
+    }
     // Bound arguments that cannot reach a worker fail here, naming the node.
     if (ref !== undefined && node.args.length > 0) host.prepareBatch(ref, [[...node.args]], 0);
   });
