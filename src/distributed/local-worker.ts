@@ -75,12 +75,17 @@ export async function runWorkerHere(
   });
   /** Jobs running now, by id: their local jobs (to cancel; several for a chunk) and whether they are being handed back. */
   const running = new Map<string, RunningEntry>();
+  /**
+   * Cancels that came for jobs not running here (yet): a job this worker took just before its
+   * caller marked it, whose processor starts a moment after the cancel message, must not run.
+   */
+  const earlyCancels = new Map<string, number>();
   const gate = new AloneGate();
   let processed = 0;
 
   const run = async (job: BullJob, token: string | undefined): Promise<Json> => {
     const jobId = job.id ?? '';
-    const entry: RunningEntry = { jobs: [], handBack: false, cancelled: false };
+    const entry: RunningEntry = { jobs: [], handBack: false, cancelled: earlyCancels.delete(jobId) };
     running.set(jobId, entry);
     watch.begin(jobId, job.name, job.attemptsMade);
     let span: ReturnType<typeof startWorkerSpan>;
@@ -88,6 +93,7 @@ export async function runWorkerHere(
       const { ref, args, chunk, spread, timeout } = readJob(job, allowList, maxPayload);
       span = startWorkerSpan((job.data as Partial<JobData> | null)?.traceparent, ref.id, id);
       const call = timeout !== undefined ? ref.with({ timeout }) : ref;
+      if (entry.cancelled) throw new TaskAbortedError(ref.id, 'cancelled by the caller');
       if (chunk !== undefined) {
         const encoded = await runChunk(job, call, chunk, spread, entry);
         if (entry.handBack) throw new TaskAbortedError(ref.id, 'the worker is stopping');
@@ -234,10 +240,19 @@ export async function runWorkerHere(
       return;
     }
     if (!Array.isArray(ids)) return;
+    // Early cancels are kept a minute (a job's processor starts well within that of its take).
+    const stale = Date.now() - 60_000;
+    for (const [jobId, at] of earlyCancels) {
+      if (at > stale && earlyCancels.size <= 100_000) break;
+      earlyCancels.delete(jobId);
+    }
     for (const jobId of ids) {
       if (typeof jobId !== 'string') continue;
       const entry = running.get(jobId);
-      if (entry === undefined) continue;
+      if (entry === undefined) {
+        earlyCancels.set(jobId, Date.now());
+        continue;
+      }
       entry.cancelled = true;
       for (const local of entry.jobs) local.cancel('cancelled by the caller');
     }

@@ -157,6 +157,7 @@ export class FlowRun implements NodeSink {
       const skip = new Set(
         record.nodes.filter((n) => latest.get(n) !== record || this.states[n] === 'fulfilled'),
       );
+      if (skip.size === record.nodes.length) continue;
       const entry = this.#entry(record.nodes, record.attempt, record.jobId, skip);
       if (entry === undefined) continue;
       entry.jobMayExist = true;
@@ -217,7 +218,9 @@ export class FlowRun implements NodeSink {
   }
 
   nodeFailed(node: number, error: unknown): void {
-    if (this.#settled || this.states[node] === 'fulfilled') return;
+    // Only the attempt in flight counts (not a stray report for a node waiting to retry).
+    const state = this.states[node];
+    if (this.#settled || (state !== 'queued' && state !== 'running')) return;
     if (isPoolEnding(error)) {
       this.cancel(error);
       return;

@@ -2,7 +2,7 @@
  * A flow's state in Redis, beside its queue (`<prefix>:<queue>:taskmill:flow:<id>:*`), so that
  * the flow outlives its caller: any process reattaches with `pool.flow(id)` and resumes it.
  *
- * - `meta` (hash): the compiled graph, the state (running, fulfilled, rejected, cancelled), the
+ * - `meta` (hash): the flow's spec (spec-codec.ts), the state (running, fulfilled, rejected, cancelled), the
  *   result or the failure.
  * - `results` (hash): node -> its result, written once (HSETNX): a resumed flow never recomputes it.
  * - `jobs` (hash): job id -> the nodes it carries and their attempt, written before the job is
@@ -11,9 +11,11 @@
  * Writes are batched: every result and job record of a tick goes in one pipeline.
  */
 import type { Redis } from 'ioredis';
+import type { TaskRef } from '../core/task.js';
 import { decodeFailure, encodeFailure } from '../distributed/failure-codec.js';
 import { decodeValue, encodeValue } from '../distributed/wire-codec.js';
-import type { FlowGraph } from './graph.js';
+import type { FlowSpec } from './spec.js';
+import { packSpec, unpackSpec } from './spec-codec.js';
 import type { FlowOutcome, FlowStore, JobRecord } from './store.js';
 
 /** Finished flows stay this long (seconds) for pool.flow(id) to read. */
@@ -28,7 +30,8 @@ function keys(prefix: string, queue: string, id: string) {
 
 /** What Redis holds of a flow. */
 export interface StoredFlow {
-  readonly graph: FlowGraph;
+  /** The flow as submitted (task references rebuilt from their ids): compile it for its nodes. */
+  readonly spec: FlowSpec;
   readonly state: 'running' | 'fulfilled' | 'rejected' | 'cancelled';
   readonly value?: unknown;
   readonly failure?: { readonly node: number; readonly attempts: number; readonly cause: Error };
@@ -49,12 +52,12 @@ export class RedisFlowStore implements FlowStore {
     this.#keys = keys(prefix, queue, id);
   }
 
-  /** Writes a new flow's graph (running). */
-  async create(graph: FlowGraph): Promise<void> {
+  /** Writes a new flow (running). */
+  async create(spec: FlowSpec): Promise<void> {
     await this.#client
       .multi()
       .hset(this.#keys.meta, {
-        graph: JSON.stringify(encodeValue(graph, 'the flow')),
+        spec: JSON.stringify(packSpec(spec)),
         state: 'running',
         created: Date.now(),
       })
@@ -119,6 +122,7 @@ export class RedisFlowStore implements FlowStore {
     prefix: string,
     queue: string,
     id: string,
+    refFor: (taskId: string) => TaskRef,
   ): Promise<StoredFlow | undefined> {
     const k = keys(prefix, queue, id);
     const [meta, results, jobs] = await Promise.all([
@@ -126,12 +130,12 @@ export class RedisFlowStore implements FlowStore {
       client.hgetall(k.results),
       client.hgetall(k.jobs),
     ]);
-    if (meta.graph === undefined) return undefined;
-    const graph = decodeValue(JSON.parse(meta.graph)) as FlowGraph;
+    if (meta.spec === undefined) return undefined;
+    const spec = unpackSpec(JSON.parse(meta.spec), refFor);
     const state = (meta.state ?? 'running') as StoredFlow['state'];
     const out: {
       -readonly [K in keyof StoredFlow]: StoredFlow[K];
-    } = { graph, state, results: new Map(), jobs: [] };
+    } = { spec, state, results: new Map(), jobs: [] };
     for (const [node, text] of Object.entries(results))
       out.results.set(Number(node), decodeValue(JSON.parse(text)));
     for (const [jobId, text] of Object.entries(jobs)) {

@@ -57,6 +57,11 @@ export function submitFlow<R>(
         `${node.path}: a task's own signal does not apply within a flow; cancel the flow instead: pool.submitFlow(flow, { signal }) or handle.cancel()`,
       );
     }
+    if ((ref?.options as { jobId?: unknown } | undefined)?.jobId !== undefined) {
+      throw new InvalidArgumentError(
+        `${node.path}: a task's own jobId does not apply within a flow, whose jobs the flow names itself (a flow is resumed by its id: pool.flow(id))`,
+      );
+    }
     // Bound arguments that cannot reach a worker fail here, naming the node.
     if (ref !== undefined && node.args.length > 0) host.prepareBatch(ref, [[...node.args]], 0);
   });
@@ -73,7 +78,7 @@ export function submitFlow<R>(
         const side = backend as RedisSide;
         const { RedisFlowStore } = await import('./redis-store.js');
         const redis = new RedisFlowStore(clientOf(side), side.prefix, side.queueName, id);
-        await redis.create(graph);
+        await redis.create(spec);
         store = redis;
       }
       run = new FlowRun(host, backend, id, graph, refs, store, handle._listener(), options, epoch);
@@ -103,16 +108,23 @@ export function attachFlow<R>(host: FlowHost, id: string, options: SubmitFlowOpt
       const { RedisFlowStore } = await import('./redis-store.js');
       const side = (await host.ready()) as RedisSide;
       const client = clientOf(side);
-      const stored = await RedisFlowStore.load(client, side.prefix, side.queueName, id);
+      const known = new Map<string, TaskRef>();
+      const refFor = (taskId: string): TaskRef => {
+        let ref = known.get(taskId);
+        if (ref === undefined) known.set(taskId, (ref = remoteRef(taskId)));
+        return ref;
+      };
+      const stored = await RedisFlowStore.load(client, side.prefix, side.queueName, id, refFor);
       if (stored === undefined) throw new FlowNotFoundError(id, side.queueName);
-      const refs = stored.graph.nodes.map((node) => remoteRef(node.task));
+      const refs: TaskRef[] = [];
+      const graph = compile(stored.spec, refs);
       const store = new RedisFlowStore(client, side.prefix, side.queueName, id);
-      run = new FlowRun(host, side, id, stored.graph, refs, store, handle._listener(), options, epoch);
+      run = new FlowRun(host, side, id, graph, refs, store, handle._listener(), options, epoch);
       if (stored.state !== 'running') {
         run.showFinished(stored.results, stored.failure?.node, stored.jobs);
         handle._started(run);
         host.leave(epoch);
-        handle._settle(stored.value, finishedError(id, stored.graph, stored));
+        handle._settle(stored.value, finishedError(id, graph, stored));
         return;
       }
       resume = { results: stored.results, jobs: stored.jobs };
