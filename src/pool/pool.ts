@@ -532,6 +532,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       ready: () => this.#ready(),
       check: (task, args) => void prepareCall(this.backend, task, [...args], 'args'),
       submit: (task, args) => this.submit(task, ...(args as never[])),
+      follow: (id) => this.job(id),
       timeoutOf: (task) => (isTaskRef(task) ? task.options.timeout : undefined) ?? this.#options.timeout,
     });
     return this.#schedules;

@@ -6,8 +6,10 @@ import type { Backend, BackendName } from '../core/backend.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import { describeTask, isTaskRef, type Task } from '../core/task.js';
+import { eventsKey } from '../distributed/queue-keys.js';
 import { checkPayloadSize, encodeValue } from '../distributed/wire-codec.js';
 import { LocalSchedules } from './local-schedules.js';
+import { RunEvents } from './redis-run-events.js';
 import { type RedisScheduleAccess, RedisSchedules } from './redis-schedules.js';
 import type { Schedule, ScheduleInfo } from './schedule.js';
 import { resolveTiming, type ScheduleOptions, scheduleId } from './spec.js';
@@ -19,6 +21,8 @@ export interface ScheduleHost {
   /** Refuses a task this backend cannot run, or arguments it cannot send (as apply() would). */
   check(task: Task<never[], unknown>, args: unknown[]): void;
   submit(task: Task<never[], unknown>, args: unknown[]): Job<unknown>;
+  /** Redis: a Job following the job of this id (pool.job). */
+  follow(id: string): Job<unknown>;
   /** The timeout each run gets (the task reference's, else the pool's). */
   timeoutOf(task: Task<never[], unknown>): number | undefined;
 }
@@ -68,9 +72,13 @@ export class PoolSchedules {
     return this.#local?.list() ?? [];
   }
 
-  /** The pool closed: local timers end (Redis schedules live on in Redis). */
+  /** The pool closed: local timers end; Redis schedules live on in Redis, their handles report no more runs. */
   stop(): void {
     this.#local?.stop();
+    this.#redis?.then(
+      (store) => store.close(),
+      () => {},
+    );
   }
 
   #localSchedules(): LocalSchedules {
@@ -84,7 +92,13 @@ export class PoolSchedules {
     this.#redis ??= this.#host.ready().then((backend) => {
       const access = (backend as Partial<WithScheduleAccess>).scheduleAccess;
       if (access === undefined) throw new InvalidArgumentError('this backend keeps no schedules');
-      return new RedisSchedules(access.call(backend));
+      const granted = access.call(backend);
+      const events = new RunEvents(
+        () => granted.client,
+        eventsKey(granted.prefix, granted.queueName),
+        (id) => this.#host.follow(id),
+      );
+      return new RedisSchedules(granted, events);
     });
     return this.#redis;
   }

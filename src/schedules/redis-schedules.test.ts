@@ -17,6 +17,7 @@ import { spawnWorkerProcess, withWorkers } from '../distributed/testing/worker-p
 import { Pool } from '../pool/pool.js';
 import { InvalidScheduleError, ScheduleNotFoundError } from './errors.js';
 import type * as ScheduleTasks from './fixtures/schedule-tasks.js';
+import type { Schedule, ScheduleMissed, ScheduleRun } from './schedule.js';
 
 const run = promisify(execFile);
 const TASKS = new URL('./fixtures/schedule-tasks.js', import.meta.url);
@@ -45,6 +46,12 @@ async function lines(file: string): Promise<string[][]> {
 }
 
 /** Waits until `check` holds (Redis state that workers change). */
+/** Nothing of the queue waits, runs or is delayed any more. */
+async function quiet(queue: Queue): Promise<boolean> {
+  const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+  return Object.values(counts).every((n) => n === 0);
+}
+
 async function untilTrue(check: () => Promise<boolean>, what: string): Promise<void> {
   const until = Date.now() + 60_000;
   while (!(await check())) {
@@ -60,6 +67,24 @@ async function finishedRuns(queue: Queue, id: string): Promise<{ due: number; va
     .filter((job) => job.id?.startsWith(`repeat:${id}:`))
     .map((job) => ({ due: Number(job.id?.slice(`repeat:${id}:`.length)), value: job.returnvalue }))
     .sort((a, b) => a.due - b.due);
+}
+
+/** The next `count` events of `name` on `schedule`. */
+function next(schedule: Schedule, name: 'run', count?: number): Promise<ScheduleRun[]>;
+function next(schedule: Schedule, name: 'missed', count?: number): Promise<ScheduleMissed[]>;
+function next(schedule: Schedule, name: 'run' | 'missed', count = 1): Promise<unknown[]> {
+  const events = schedule as unknown as NodeJS.EventEmitter;
+  return new Promise((resolve) => {
+    const seen: unknown[] = [];
+    const listener = (event: unknown) => {
+      seen.push(event);
+      if (seen.length === count) {
+        events.off(name, listener);
+        resolve(seen);
+      }
+    };
+    events.on(name, listener);
+  });
 }
 
 const cli = (args: string[]) =>
@@ -92,11 +117,15 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
         assert.equal(await schedule?.remove(), true);
         const admin = new Queue(queue, { connection: { url: server.url } });
         try {
-          await untilTrue(async () => (await admin.getActiveCount()) === 0, 'the last run finishing');
+          await untilTrue(() => quiet(admin), 'the last run finishing');
           const runs = await lines(file);
           const finished = await finishedRuns(admin, 'tick');
           assert.ok(runs.length >= 9 && runs.length <= 11, `${runs.length} runs in 10 s`);
-          assert.equal(finished.length, runs.length, 'one execution per job');
+          assert.equal(
+            finished.length,
+            runs.length,
+            `one execution per job: jobs ${JSON.stringify(finished)}, executions ${JSON.stringify(runs)}`,
+          );
           const dues = finished.map((r) => r.due);
           assert.equal(new Set(dues).size, dues.length, 'two runs for one window');
           for (let i = 1; i < dues.length; i++)
@@ -153,7 +182,7 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
         await skipSchedule.remove();
         assert.match(worker.log(), /job repeat:skip:\d+ not run: its window passed .*missed: 'skip'/);
         assert.doesNotMatch(worker.log(), /job repeat:once:\d+ not run/);
-        await untilTrue(async () => (await admin.getActiveCount()) === 0, 'the last run finishing');
+        await untilTrue(() => quiet(admin), 'the last run finishing');
       } finally {
         await worker.stop();
       }
@@ -224,6 +253,51 @@ describe('schedules on Redis', { timeout: 120_000 }, () => {
       await assert.rejects(schedule.pause(), ScheduleNotFoundError);
     } finally {
       await admin.close();
+      p.close();
+      await p.join();
+    }
+  });
+
+  it('handles report runs as locally: `run` with a Job following each result; with missed: skip, `missed` for a skipped run', async () => {
+    const queue = 'sched-events';
+    const file = join(dir, 'events.log');
+    const p = pool(queue);
+    try {
+      const skipping = await p.schedule(
+        t.record,
+        { every: '1s', id: 'quiet', missed: 'skip' },
+        file,
+        'quiet',
+      );
+      const missed = next(skipping, 'missed');
+      const afterMissed = next(skipping, 'run');
+      // No worker for two windows and more.
+      await new Promise((resolve) => setTimeout(resolve, 2300));
+      const worker = await spawnWorkerProcess({ tasks: [TASKS.pathname], queue, connection: server.url });
+      try {
+        const [gap] = await missed;
+        assert.equal(gap?.reason, 'window passed');
+        assert.ok((gap?.windows ?? 0) >= 2, `${gap?.windows} windows`);
+        const [ran] = await afterMissed;
+        assert.ok((ran?.due.getTime() as number) > (gap?.due.getTime() as number));
+        assert.ok(ran !== undefined);
+        assert.equal(((await ran.job.get()) as { label: string }).label, 'quiet');
+        await skipping.remove();
+        const ticking = await p.schedule(t.record, { every: '1s', id: 'ticking' }, file, 'ticking');
+        const runs = await next(ticking, 'run', 2);
+        await ticking.remove();
+        assert.equal(runs[0]?.job.id, `repeat:ticking:${runs[0]?.due.getTime()}`);
+        assert.equal((runs[1]?.due.getTime() as number) - (runs[0]?.due.getTime() as number), 1000);
+        const values = (await Promise.all(runs.map((r) => r.job.get()))) as { label: string }[];
+        assert.deepEqual(
+          values.map((v) => v.label),
+          ['ticking', 'ticking'],
+        );
+        assert.ok(runs.every((r) => !r.late));
+      } finally {
+        await worker.stop();
+      }
+    } finally {
       p.close();
       await p.join();
     }

@@ -15,6 +15,7 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { decodeValue, type Json } from '../distributed/wire-codec.js';
 import { ScheduleNotFoundError } from './errors.js';
+import type { RunEvents } from './redis-run-events.js';
 import { Schedule, type ScheduleControl, type ScheduleInfo } from './schedule.js';
 import { describeTiming, type MissedPolicy, type ScheduleTiming, windowPassed } from './spec.js';
 
@@ -56,6 +57,13 @@ export interface RedisScheduleAccess {
   readonly maxPayloadBytes: number;
 }
 
+/** Removes job ARGV[1] (hash KEYS[3]) only if it is in the wait list KEYS[1] or the paused list KEYS[2]. */
+const REMOVE_IF_WAITING = `if redis.call('LREM', KEYS[1], 0, ARGV[1]) + redis.call('LREM', KEYS[2], 0, ARGV[1]) > 0 then
+  redis.call('DEL', KEYS[3], KEYS[3] .. ':logs')
+  return 1
+end
+return 0`;
+
 export const schedulesKey = (prefix: string, queue: string): string =>
   `${prefix}:${queue}:taskmill:schedules`;
 
@@ -63,9 +71,18 @@ export class RedisSchedules implements ScheduleControl {
   readonly #access: RedisScheduleAccess;
   readonly #key: string;
 
-  constructor(access: RedisScheduleAccess) {
+  readonly #events: RunEvents | undefined;
+
+  /** `events`: report runs to the handles (a pool's schedules; the queue admin has none). */
+  constructor(access: RedisScheduleAccess, events?: RunEvents) {
     this.#access = access;
     this.#key = schedulesKey(access.prefix, access.queueName);
+    this.#events = events;
+  }
+
+  /** Stops reporting runs (the pool closed). */
+  async close(): Promise<void> {
+    await this.#events?.close();
   }
 
   get maxPayloadBytes(): number {
@@ -82,7 +99,9 @@ export class RedisSchedules implements ScheduleControl {
     };
     await this.#access.client.hset(this.#key, definition.id, JSON.stringify(stored));
     if (!stored.paused) await this.#activate(stored);
-    return new Schedule(definition.id, definition.task, this);
+    const handle = new Schedule(definition.id, definition.task, this);
+    this.#events?.attach(handle, timingOf(stored));
+    return handle;
   }
 
   /** Every schedule of the queue: taskmill's, and job schedulers made by other BullMQ code. */
@@ -155,10 +174,15 @@ export class RedisSchedules implements ScheduleControl {
    * delayed; one already due and waiting for a worker is removed here (one that runs finishes).
    */
   async #removeScheduler(id: string): Promise<boolean> {
-    const queue = this.#access.queue;
+    const { queue, client, prefix, queueName } = this.#access;
     const current = await queue.getJobScheduler(id);
     const removed = await queue.removeJobScheduler(id);
-    if (typeof current?.next === 'number') await queue.remove(`repeat:${id}:${current.next}`).catch(() => 0);
+    if (typeof current?.next === 'number') {
+      const jobId = `repeat:${id}:${current.next}`;
+      const key = (name: string) => `${prefix}:${queueName}:${name}`;
+      // Only while it waits (atomically): a run a worker took, or finished, keeps its record.
+      await client.eval(REMOVE_IF_WAITING, 3, key('wait'), key('paused'), key(jobId), jobId).catch(() => 0);
+    }
     return removed;
   }
 
@@ -212,11 +236,14 @@ function decodeArgs(args: Json | undefined): unknown[] {
   }
 }
 
+function timingOf(stored: StoredSchedule): ScheduleTiming {
+  return stored.every !== undefined
+    ? { every: stored.every, missed: stored.missed }
+    : { cron: stored.cron as string, tz: stored.tz ?? 'UTC', missed: stored.missed };
+}
+
 function toInfo(stored: StoredSchedule, next: number | undefined): ScheduleInfo {
-  const timing: ScheduleTiming =
-    stored.every !== undefined
-      ? { every: stored.every, missed: stored.missed }
-      : { cron: stored.cron as string, tz: stored.tz ?? 'UTC', missed: stored.missed };
+  const timing = timingOf(stored);
   return {
     id: stored.id,
     task: stored.task,

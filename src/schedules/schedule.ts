@@ -22,7 +22,7 @@ export interface ScheduleInfo {
   readonly timing: string;
 }
 
-/** A run a local schedule started (on Redis, runs happen on the workers: see the README). */
+/** A run of the schedule: started here (local backends) or taken by a worker (Redis). */
 export interface ScheduleRun<R = unknown> {
   /** The start of the window this run belongs to. */
   readonly due: Date;
@@ -31,7 +31,7 @@ export interface ScheduleRun<R = unknown> {
   readonly job: Job<R>;
 }
 
-/** Windows a local schedule let pass unrun (policy `'skip'`, or no room on the pool's queue). */
+/** Windows a schedule let pass unrun (policy `'skip'`; locally also no room on the pool's queue). */
 export interface ScheduleMissed {
   /** The first window missed. */
   readonly due: Date;
@@ -54,8 +54,8 @@ export interface ScheduleControl {
 }
 
 /**
- * One schedule. On the local backends it emits `run` (with the run's Job) and `missed`; on
- * Redis the runs happen on the workers, and the handle only looks after the schedule.
+ * One schedule. It emits `run` (with the run's Job) and `missed`: on the local backends as its
+ * timers fire; on Redis while its pool is open, as workers take (or skip) its runs.
  */
 export class Schedule<R = unknown> extends EventEmitter<ScheduleEvents<R>> {
   readonly #control: ScheduleControl;
