@@ -208,7 +208,8 @@ export async function* runDownloads(
     }
     finished = true;
   } finally {
-    watch?.stop();
+    // The run's per-host limits go from Redis with it.
+    await watch?.finish(settings.runId);
     stopped = true;
     wakeProducer?.();
     if (finished) {

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { ConnectionSpec } from '../distributed/connection-spec.js';
 import { workerKey, workersKey } from '../observe/worker-watch.js';
 import { NoWorkerError } from './errors.js';
+import { clearRunLimits } from './shared-limits.js';
 
 /** First look, then the warning this long after the start if still nobody (workers may be starting too). */
 export const WARN_AFTER_MS = 2500;
@@ -73,24 +74,33 @@ export class QueueWatch {
   #warned = false;
   #shown = '';
   #secret = false;
+  #started: Promise<Redis> | undefined;
+  #finishing = false;
 
   constructor(options: QueueWatchOptions) {
     this.#options = options;
   }
 
   async start(): Promise<void> {
+    this.#started = this.#connect();
+    const client = await this.#started;
+    if (this.#stopped) {
+      // stop() disconnects nothing it did not have; finish() disconnects what it awaited.
+      if (!this.#finishing) client.disconnect();
+      return;
+    }
+    this.#client = client;
+    this.#schedule(0);
+  }
+
+  async #connect(): Promise<Redis> {
     const { connect, describeConnection, redisOptions } = await import('../distributed/connection.js');
     const options = redisOptions(this.#options.connection);
     this.#shown = describeConnection(options);
     this.#secret = typeof options.password === 'string' && options.password !== '';
     const client = await connect(options, 'download-watch');
     client.on('error', () => {});
-    if (this.#stopped) {
-      client.disconnect();
-      return;
-    }
-    this.#client = client;
-    this.#schedule(0);
+    return client;
   }
 
   stop(): void {
@@ -98,6 +108,23 @@ export class QueueWatch {
     clearTimeout(this.#timer);
     this.#client?.disconnect();
     this.#client = undefined;
+  }
+
+  /** Stops watching and removes the run's shared limits from Redis. */
+  async finish(runId: string): Promise<void> {
+    this.#stopped = true;
+    this.#finishing = true;
+    clearTimeout(this.#timer);
+    const client = this.#client ?? (await this.#started?.catch(() => undefined));
+    this.#client = undefined;
+    if (client === undefined) return;
+    try {
+      await clearRunLimits(client, this.#options.prefix, runId);
+    } catch {
+      // Redis away: the keys expire on their own.
+    } finally {
+      client.disconnect();
+    }
   }
 
   #schedule(ms: number): void {
