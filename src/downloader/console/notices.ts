@@ -2,10 +2,7 @@
 import type { DownloadEvent } from '../types.js';
 
 /** The line to show for `event` now, if any: warnings always, the auto backend's choice unless quiet. */
-export function noticeOf(
-  event: { readonly type: string } & Partial<DownloadEvent>,
-  quiet: boolean,
-): string | undefined {
+export function noticeOf(event: { readonly type: string }, quiet: boolean): string | undefined {
   const e = event as DownloadEvent;
   if (e.type === 'warning') return `warning: ${e.message}`;
   if (e.type === 'start' && e.backendReason !== undefined && !quiet) return e.backendReason;
