@@ -109,32 +109,6 @@ function watchQueue(
   return watch;
 }
 
-/** `host:port` of a URL, as the shared limits name a host (src/downloader/shared-limits.ts). */
-function hostKey(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
-  } catch {
-    return '';
-  }
-}
-
-/**
- * The keys of a redis run's shared per-host limits (leases per host, the rate bucket): deleted
- * when the run ends, so that a run leaves nothing in Redis (leases a worker still holds would
- * only lapse, LEASE_MS later). Keep in step with SharedHostLimits' names.
- */
-function sharedLimitKeys(
-  pool: Record<string, unknown>,
-  runId: string | undefined,
-  hosts: Set<string>,
-): string[] {
-  if (runId === undefined) return [];
-  const prefix = typeof pool.prefix === 'string' ? pool.prefix : DEFAULT_PREFIX;
-  const base = `${prefix}:taskmill-limits:{${runId}}`;
-  return [`${base}:rate`, ...[...hosts].filter((host) => host !== '').map((host) => `${base}:conns:${host}`)];
-}
-
 /**
  * Items submitted to the pool and not yet settled, at most: twice the concurrency, so a slot
  * that frees finds the next item there. The pool caps what runs at exactly the concurrency
@@ -190,8 +164,6 @@ export async function* runDownloads(
     });
   });
   const watch = run.backend === 'redis' ? watchQueue(run, options.pool ?? {}, channel) : undefined;
-  /** Hosts this run asked for (redis): their shared-limit keys are deleted when it ends. */
-  const hostsSeen = new Set<string>();
   const listing = await listFolder(outDir);
   let outstanding = 0;
   let wakeProducer: (() => void) | undefined;
@@ -230,7 +202,6 @@ export async function* runDownloads(
       if (stopped) break;
       outstanding++;
       submitted++;
-      if (watch !== undefined) hostsSeen.add(hostKey(listed.url));
       if (listing.has(listed.name)) {
         settled++;
         channel.push({ type: 'settled', result: skippedResult(listed) });
@@ -326,7 +297,8 @@ export async function* runDownloads(
     finished = true;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await watch?.stop(sharedLimitKeys(options.pool ?? {}, settings.runId, hostsSeen));
+    // The run's per-host limits go from Redis with it.
+    await watch?.finish(settings.runId);
     stopped = true;
     wakeProducer?.();
     if (finished) {

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { startRedisServer } from '../distributed/testing/redis-server.js';
 import { spawnWorkerProcess, type WorkerProcess } from '../distributed/testing/worker-process.js';
 import { type GalleryServer, startGalleryServer } from '../gallery-server/server.js';
@@ -95,6 +96,12 @@ describe('per-host limits shared by 3 workers through Redis', { timeout: 120_000
       // Each worker alone may open 3 to each host: 9 in all without the shared cap.
       assert.ok(host.stats.maxOpenConnections <= 3, `${host.stats.maxOpenConnections} connections at once`);
       assert.equal(host.stats.maxOpenConnections, 3, 'the cap is used to the full');
+    }
+    const client = new Redis(redis.plainUrl);
+    try {
+      assert.deepEqual(await client.keys('*taskmill-limits*'), [], 'the run took its limits with it');
+    } finally {
+      client.disconnect();
     }
     await Promise.all(hosts.map((host) => host.close()));
   });

@@ -35,7 +35,10 @@ export const RECYCLE_AFTER = 16;
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 25;
 
-/** KEYS[1]: the host's leases. ARGV: limit, lease id, lease ms. Returns 1 when taken, 0 when full. */
+/**
+ * KEYS[1]: the host's leases, KEYS[2]: the run's list of its keys (for clearRunLimits). ARGV:
+ * limit, lease id, lease ms. Returns 1 when taken, 0 when full.
+ */
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -43,6 +46,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+  redis.call('SADD', KEYS[2], KEYS[1])
+  redis.call('PEXPIRE', KEYS[2], 86400000)
   return 1
 end
 return 0
@@ -67,7 +72,7 @@ end
 return kept
 `;
 
-/** KEYS[1]: the run's bucket. ARGV: rate (per second), burst. Returns ms to wait before using the token taken. */
+/** KEYS[1]: the run's bucket, KEYS[2]: the run's list of keys. ARGV: rate (per second), burst. Returns ms to wait before using the token taken. */
 const TAKE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -85,13 +90,15 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 local wait = 0
 if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
 redis.call('PEXPIRE', KEYS[1], 60000 + wait)
+redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('PEXPIRE', KEYS[2], 86400000)
 return wait
 `;
 
 interface LimitCommands {
-  taskmillAcquireLease(key: string, limit: number, lease: string, ms: number): Promise<number>;
+  taskmillAcquireLease(key: string, keys: string, limit: number, lease: string, ms: number): Promise<number>;
   taskmillRenewLeases(...args: (string | number)[]): Promise<number[]>;
-  taskmillTakeToken(key: string, rate: number, burst: number): Promise<number>;
+  taskmillTakeToken(key: string, keys: string, rate: number, burst: number): Promise<number>;
 }
 
 type LimitClient = Redis & LimitCommands;
@@ -126,6 +133,16 @@ class SharedClient {
     }
   }
 
+  /**
+   * Sends what need not be waited for (a release, a renewal): never keeps the client open, and
+   * is dropped when it closes (leases lapse on their own). Nothing is sent when it is closed.
+   */
+  fire(send: (client: LimitClient) => Promise<unknown>): Promise<unknown> {
+    const client = this.#client;
+    if (client === undefined) return Promise.resolve(undefined);
+    return client.then(send);
+  }
+
   /** Leases held (the client stays open while there are any, to renew them). */
   hold(delta: number): void {
     this.#held += delta;
@@ -139,7 +156,7 @@ class SharedClient {
     this.#idle = setTimeout(() => {
       const client = this.#client;
       this.#client = undefined;
-      client?.then((open) => open.quit().catch(() => open.disconnect())).catch(() => {});
+      client?.then((open) => open.disconnect()).catch(() => {});
     }, IDLE_CLOSE_MS);
     this.#idle.unref();
   }
@@ -149,9 +166,9 @@ class SharedClient {
       const { connect, redisOptions } = await import('../distributed/connection.js');
       const redis = (await connect(redisOptions(this.#connection), 'download-limits')) as LimitClient;
       redis.on('error', () => {});
-      redis.defineCommand('taskmillAcquireLease', { numberOfKeys: 1, lua: ACQUIRE });
+      redis.defineCommand('taskmillAcquireLease', { numberOfKeys: 2, lua: ACQUIRE });
       redis.defineCommand('taskmillRenewLeases', { lua: RENEW });
-      redis.defineCommand('taskmillTakeToken', { numberOfKeys: 1, lua: TAKE });
+      redis.defineCommand('taskmillTakeToken', { numberOfKeys: 2, lua: TAKE });
       return redis;
     } catch (error) {
       this.#client = undefined;
@@ -194,6 +211,25 @@ interface Waiter {
   done: boolean;
 }
 
+/** Every key of a run starts so; one hash tag per run: they land on one cluster slot. */
+function runBase(prefix: string, runId: string): string {
+  return `${prefix}:taskmill-limits:{${runId}}`;
+}
+
+/**
+ * Removes a finished run's limits from Redis (the caller does it once the run is over; leases
+ * still held by idle connections go with them, harmlessly: nothing of the run starts again).
+ */
+export async function clearRunLimits(
+  client: Pick<Redis, 'smembers' | 'del'>,
+  prefix: string,
+  runId: string,
+): Promise<void> {
+  const list = `${runBase(prefix, runId)}:keys`;
+  const keys = await client.smembers(list);
+  await client.del(list, ...keys);
+}
+
 function abandoned(): Error {
   const error = new Error('The operation was aborted: the download run was abandoned');
   error.name = 'AbortError';
@@ -218,8 +254,7 @@ export class SharedHostLimits {
     if (stop.aborted) this.#closed = true;
     else stop.addEventListener('abort', () => this.close(), { once: true });
     this.#redis = clientFor(options.connection);
-    // One hash tag per run: every key of a run lands on one cluster slot.
-    this.#base = `${options.prefix}:taskmill-limits:{${options.runId}}`;
+    this.#base = runBase(options.prefix, options.runId);
   }
 
   /** Leases held by this process now (for tests). */
@@ -257,7 +292,7 @@ export class SharedHostLimits {
     if (this.#closed) throw abandoned();
     const burst = Math.max(1, Math.ceil(rate / 10));
     const wait = await this.#redis.run((client) =>
-      client.taskmillTakeToken(`${this.#base}:rate`, rate, burst),
+      client.taskmillTakeToken(`${this.#base}:rate`, `${this.#base}:keys`, rate, burst),
     );
     if (wait > 0) await abortableSleep(wait, signal);
   }
@@ -303,7 +338,13 @@ export class SharedHostLimits {
       while (queue.length > 0 && !this.#closed) {
         const id = randomUUID();
         const taken = await this.#redis.run((client) =>
-          client.taskmillAcquireLease(key, this.#options.connectionsPerHost, id, LEASE_MS),
+          client.taskmillAcquireLease(
+            key,
+            `${this.#base}:keys`,
+            this.#options.connectionsPerHost,
+            id,
+            LEASE_MS,
+          ),
         );
         if (taken !== 1) {
           await abortableSleep(POLL_MIN_MS + Math.random() * (POLL_MAX_MS - POLL_MIN_MS));
@@ -341,10 +382,8 @@ export class SharedHostLimits {
       this.#renewTimer = undefined;
     }
     setTimeout(() => {
-      this.#redis
-        .run((client) => client.zrem(lease.key, lease.id))
-        .catch(() => {})
-        .finally(() => this.#redis.hold(-1));
+      this.#redis.fire((client) => client.zrem(lease.key, lease.id)).catch(() => {});
+      this.#redis.hold(-1);
     }, RELEASE_GRACE_MS).unref();
   }
 
@@ -352,7 +391,7 @@ export class SharedHostLimits {
     const leases = [...this.#leases];
     if (leases.length === 0) return;
     this.#redis
-      .run((client) =>
+      .fire((client) =>
         client.taskmillRenewLeases(
           leases.length,
           ...leases.map((lease) => lease.key),
@@ -360,8 +399,10 @@ export class SharedHostLimits {
           ...leases.map((lease) => lease.id),
         ),
       )
-      .then((kept) => {
+      .then((reply) => {
+        const kept = (reply ?? []) as number[];
         leases.forEach((lease, i) => {
+          if (kept.length === 0) return;
           // Lapsed (this process was frozen past LEASE_MS): another worker may hold it now.
           if (kept[i] !== 1 && this.#leases.has(lease)) lease.socket?.destroy();
         });

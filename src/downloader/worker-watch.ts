@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { ConnectionSpec } from '../distributed/connection-spec.js';
 import { workerKey, workersKey } from '../observe/worker-watch.js';
 import { NoWorkerError } from './errors.js';
+import { clearRunLimits } from './shared-limits.js';
 
 /** First look, then the warning this long after the start if still nobody (workers may be starting too). */
 export const WARN_AFTER_MS = 2500;
@@ -61,9 +62,6 @@ export function workerCommand(queue: string, redisShown: string, secret: boolean
   return `${env}taskmill worker --tasks ${tasks}${queueFlag}${redisFlag}`;
 }
 
-/** How long the end of a run waits for Redis to delete its keys. */
-const FORGET_DEADLINE_MS = 2_000;
-
 /** Watches until `stop()`; a worker seen ends the warning spell (a later spell warns again). */
 export class QueueWatch {
   readonly #options: QueueWatchOptions;
@@ -76,46 +74,57 @@ export class QueueWatch {
   #warned = false;
   #shown = '';
   #secret = false;
+  #started: Promise<Redis> | undefined;
+  #finishing = false;
 
   constructor(options: QueueWatchOptions) {
     this.#options = options;
   }
 
   async start(): Promise<void> {
-    const { connect, describeConnection, redisOptions } = await import('../distributed/connection.js');
-    const options = redisOptions(this.#options.connection);
-    this.#shown = describeConnection(options);
-    this.#secret = typeof options.password === 'string' && options.password !== '';
-    const client = await connect(options, 'download-watch');
-    client.on('error', () => {});
+    this.#started = this.#connect();
+    const client = await this.#started;
     if (this.#stopped) {
-      client.disconnect();
+      // stop() disconnects nothing it did not have; finish() disconnects what it awaited.
+      if (!this.#finishing) client.disconnect();
       return;
     }
     this.#client = client;
     this.#schedule(0);
   }
 
-  /** Stops watching; first deletes `forget` (the run's own keys, e.g. its shared limits), if given. */
-  async stop(forget: readonly string[] = []): Promise<void> {
+  async #connect(): Promise<Redis> {
+    const { connect, describeConnection, redisOptions } = await import('../distributed/connection.js');
+    const options = redisOptions(this.#options.connection);
+    this.#shown = describeConnection(options);
+    this.#secret = typeof options.password === 'string' && options.password !== '';
+    const client = await connect(options, 'download-watch');
+    client.on('error', () => {});
+    return client;
+  }
+
+  stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    const client = this.#client;
+    this.#client?.disconnect();
+    this.#client = undefined;
+  }
+
+  /** Stops watching and removes the run's shared limits from Redis. */
+  async finish(runId: string): Promise<void> {
+    this.#stopped = true;
+    this.#finishing = true;
+    clearTimeout(this.#timer);
+    const client = this.#client ?? (await this.#started?.catch(() => undefined));
     this.#client = undefined;
     if (client === undefined) return;
-    // Only on a live connection, and briefly: a Redis gone away must not hold the run's end (the
-    // keys would then lapse on their own TTLs).
-    if (forget.length > 0 && client.status === 'ready') {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        client.del(...forget).catch(() => 0),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, FORGET_DEADLINE_MS);
-        }),
-      ]);
-      clearTimeout(timer);
+    try {
+      await clearRunLimits(client, this.#options.prefix, runId);
+    } catch {
+      // Redis away: the keys expire on their own.
+    } finally {
+      client.disconnect();
     }
-    client.disconnect();
   }
 
   #schedule(ms: number): void {

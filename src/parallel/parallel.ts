@@ -121,6 +121,9 @@ export async function parallel<A, R>(
       ? (await import('../progress/progress-display.js')).createProgressDisplay({ label })
       : undefined;
   const progressCallback = typeof options.progress === 'function' ? options.progress : undefined;
+  /** A line on stderr: above the bar when there is one, so neither overwrites the other. */
+  const say = (line: string) =>
+    display === undefined ? process.stderr.write(`${line}\n`) : display.log(line);
   let failed = 0;
   let done = 0;
   let lastNote: string | undefined;
@@ -142,8 +145,8 @@ export async function parallel<A, R>(
       (progress.done >= nextVerbose || progress.done === total)
     ) {
       while (nextVerbose <= progress.done) nextVerbose *= 2;
-      process.stderr.write(
-        `[parallel(jobs=${jobs ?? 'auto'})]: Done ${progress.done} of ${total} | elapsed: ${formatSeconds(progress.elapsedMs / 1000)}\n`,
+      say(
+        `[parallel(jobs=${jobs ?? 'auto'})]: Done ${progress.done} of ${total} | elapsed: ${formatSeconds(progress.elapsedMs / 1000)}`,
       );
     }
   };
@@ -194,8 +197,7 @@ export async function parallel<A, R>(
     backend = choice.backend;
     rest = list.slice(probeSize);
     options.onEvent?.({ type: 'choice', choice });
-    if (options.verbose)
-      process.stderr.write(`[parallel]: chose ${choice.backend} x${choice.jobs}: ${choice.reason}\n`);
+    if (options.verbose) say(`[parallel]: chose ${choice.backend} x${choice.jobs}: ${choice.reason}`);
     done = head.length;
     for (const outcome of head) if (outcome.status === 'rejected') failed++;
     if (!options.settle) {

@@ -1,8 +1,6 @@
 /**
- * Shows the progress of a long run on stderr: a live bar (cli-progress) when stderr is a
- * terminal, and a plain line at most every `intervalMs` when it is not, so CI logs stay readable.
+ * Shows the progress of a long run on stderr: a live bar when stderr is a terminal, and a plain line at most every `intervalMs` when it is not, so CI logs stay readable.
  */
-import cliProgress from 'cli-progress';
 import { formatSeconds } from './format.js';
 
 export interface ProgressSnapshot {
@@ -22,6 +20,9 @@ export interface ProgressDisplayOptions {
 
 export interface ProgressDisplay {
   update(snapshot: ProgressSnapshot): void;
+  /** Writes one line of text above the bar (the bar is redrawn below it), or as a plain line. */
+  log(line: string): void;
+  /** Draws the final state and leaves the bar; nothing is drawn after this. */
   stop(snapshot: ProgressSnapshot): void;
 }
 
@@ -30,51 +31,76 @@ export function createProgressDisplay(options: ProgressDisplayOptions): Progress
   return stream.isTTY ? new TerminalBar(options.label, stream) : new PlainLines(options, stream);
 }
 
+const BAR_WIDTH = 40;
+/** Redraws at most this often (no timer: nothing is drawn unless something changed). */
+const REDRAW_MS = 100;
+/** Back to the start of the line, and clear it. */
+const CLEAR_LINE = '\r\u001b[2K';
+
+/**
+ * One line at the bottom, redrawn in place (carriage return, clear line), never wider than the
+ * terminal (a wrapped line could not be redrawn). Lines logged through it go above the bar;
+ * after stop() it is never drawn again, so nothing lands after the shell's next prompt.
+ */
 class TerminalBar implements ProgressDisplay {
-  readonly #bar: cliProgress.SingleBar;
-  #started = false;
+  readonly #label: string;
+  readonly #stream: NodeJS.WriteStream;
+  readonly #startedAt = performance.now();
+  #last: ProgressSnapshot = { done: 0, total: undefined, failed: 0 };
+  #drawnAt = Number.NEGATIVE_INFINITY;
+  #drawn = false;
+  #stopped = false;
 
   constructor(label: string, stream: NodeJS.WriteStream) {
-    this.#bar = new cliProgress.SingleBar(
-      {
-        stream,
-        format: `${label} [{bar}] {value}/{total} | {rate}/s | elapsed {duration_formatted} | ETA {eta_formatted} {note}`,
-        hideCursor: true,
-        clearOnComplete: false,
-        etaBuffer: 50,
-        fps: 10,
-      },
-      cliProgress.Presets.shades_classic,
-    );
+    this.#label = label;
+    this.#stream = stream;
   }
 
   update(snapshot: ProgressSnapshot): void {
-    const payload = { note: this.#note(snapshot), rate: this.#rate(snapshot.done) };
-    if (!this.#started) {
-      this.#started = true;
-      this.#startedAt = Date.now();
-      this.#bar.start(snapshot.total ?? 0, snapshot.done, payload);
+    if (this.#stopped) return;
+    this.#last = snapshot;
+    const now = performance.now();
+    const finished = snapshot.total !== undefined && snapshot.done >= snapshot.total;
+    if (!finished && this.#drawn && now - this.#drawnAt < REDRAW_MS) return;
+    this.#draw(now);
+  }
+
+  log(line: string): void {
+    if (this.#stopped) {
+      this.#stream.write(`${line}\n`);
       return;
     }
-    if (snapshot.total !== undefined) this.#bar.setTotal(snapshot.total);
-    this.#bar.update(snapshot.done, payload);
+    this.#stream.write(`${CLEAR_LINE}${line}\n`);
+    this.#drawn = false;
+    this.#draw(performance.now());
   }
 
   stop(snapshot: ProgressSnapshot): void {
-    this.update(snapshot);
-    this.#bar.stop();
+    if (this.#stopped) return;
+    this.#last = snapshot;
+    this.#draw(performance.now());
+    this.#stopped = true;
+    this.#stream.write('\n');
   }
 
-  #startedAt = Date.now();
-
-  #rate(done: number): string {
-    const seconds = (Date.now() - this.#startedAt) / 1000;
-    return seconds > 0 ? (done / seconds).toFixed(done / seconds >= 100 ? 0 : 1) : '0';
+  #draw(now: number): void {
+    this.#drawnAt = now;
+    this.#drawn = true;
+    const columns = this.#stream.columns > 1 ? this.#stream.columns - 1 : 79;
+    this.#stream.write(`${CLEAR_LINE}${this.#text(now).slice(0, columns)}`);
   }
 
-  #note(snapshot: ProgressSnapshot): string {
-    const failed = snapshot.failed > 0 ? `| ${snapshot.failed} failed ` : '';
-    return `${failed}${snapshot.note ?? ''}`.trim();
+  #text(now: number): string {
+    const { done, total, failed, note } = this.#last;
+    const seconds = (now - this.#startedAt) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    const share = total !== undefined && total > 0 ? Math.min(1, done / total) : 0;
+    const full = Math.round(share * BAR_WIDTH);
+    const bar = '\u2588'.repeat(full) + '\u2591'.repeat(BAR_WIDTH - full);
+    const eta = total !== undefined && rate > 0 ? formatSeconds((total - done) / rate) : '?';
+    const failures = failed > 0 ? ` | ${failed} failed` : '';
+    const extra = note ? ` | ${note}` : '';
+    return `${this.#label} [${bar}] ${done}/${total ?? '?'} | ${rate.toFixed(rate >= 100 ? 0 : 1)}/s | elapsed ${formatSeconds(seconds)} | ETA ${eta}${failures}${extra}`;
   }
 }
 
@@ -96,6 +122,10 @@ class PlainLines implements ProgressDisplay {
     if (now - this.#lastAt < this.#intervalMs) return;
     this.#lastAt = now;
     this.#write(snapshot, now);
+  }
+
+  log(line: string): void {
+    this.#stream.write(`${line}\n`);
   }
 
   stop(snapshot: ProgressSnapshot): void {

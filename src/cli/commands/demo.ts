@@ -31,7 +31,11 @@ export function register(program: Command): void {
       10,
     )
     .option('--cpu-tasks <n>', 'CPU-bound tasks', wholeNumber('cpu-tasks', 1), 24)
-    .option('--fib <n>', 'each CPU-bound task computes fib(n)', wholeNumber('fib', 1), 31);
+    .option(
+      '--fib <n>',
+      'each CPU-bound task computes fib(n) (default: n sized to ~100 ms a call on this machine)',
+      wholeNumber('fib', 1),
+    );
   addRedisOption(
     command,
     'Redis for the redis row (default $TASKMILL_REDIS_URL, else redis://127.0.0.1:6379)',

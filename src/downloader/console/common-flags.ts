@@ -33,7 +33,11 @@ export function addDownloadFlags(command: Command): Command {
         .default('async'),
     )
     .option('-c, --concurrency <n>', 'downloads in flight at once', wholeNumber('concurrency', 1), 16)
-    .option('--workers <n>', 'worker threads/processes (threads, processes)', wholeNumber('workers', 1))
+    .option(
+      '--workers <n>',
+      'worker threads/processes (threads, processes); must divide -c (default: the most up to 8 that do)',
+      wholeNumber('workers', 1),
+    )
     .option(
       '--per-host <n>',
       'most connections to one host (default: concurrency)',

@@ -40,6 +40,21 @@ describe('taskmill demo', () => {
     assert.equal(result.stderr, '');
   });
 
+  it("sizes the CPU job to this machine unless --fib is given, so the pool's speed-up is measurable", async () => {
+    const args = SMALL.slice(0, SMALL.indexOf('--cpu-tasks'));
+    const result = await runCli(['demo', ...args, '--cpu-tasks', '4', '--redis', 'redis://127.0.0.1:1']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /^CPU-bound: 4 x fib\(\d+\) \(n sized to ~100 ms a call here\) on each backend/m,
+    );
+    // The CPU table's sequential row: 4 calls of at least ~100 ms each (fib(31) took ~3 ms).
+    const cpuTable = result.stdout.slice(result.stdout.lastIndexOf('CPU-bound: 4 x fib'));
+    const sequential = /^sequential\s+([\d.]+)/m.exec(cpuTable);
+    assert.ok(sequential !== null, result.stdout);
+    assert.ok(Number(sequential[1]) >= 0.3, `the CPU job took ${sequential[1]} s sequentially`);
+  });
+
   it('with a Redis server, runs the redis row and leaves no key behind in that Redis', async () => {
     await using server = await startRedisServer();
     const result = await runCli(['demo', ...SMALL, '--redis', server.url]);

@@ -30,7 +30,8 @@ export interface DemoOptions {
   readonly workers: number;
   readonly sequentialSubset: number;
   readonly cpuTasks: number;
-  readonly fib: number;
+  /** fib(n) per CPU task; default: the n that takes about CPU_CALL_MS here. */
+  readonly fib?: number;
   readonly redisUrl: string;
   readonly log: (line: string) => void;
 }
@@ -69,6 +70,23 @@ async function drain(events: AsyncIterable<{ type: string; summary?: { failed: n
   let failed = 0;
   for await (const event of events) if (event.type === 'end') failed = event.summary?.failed ?? 0;
   return failed;
+}
+
+/** A CPU task's length when --fib is not given. */
+export const CPU_CALL_MS = 100;
+
+/** The smallest n whose fib(n) takes at least `ms` on this machine (each step up costs ~1.6x). */
+export function sizeFib(ms: number): number {
+  for (let n = 20; n < 45; n++) {
+    const start = performance.now();
+    fibHere(n);
+    if (performance.now() - start >= ms) return n;
+  }
+  return 45;
+}
+
+function fibHere(n: number): number {
+  return n < 2 ? n : fibHere(n - 1) + fibHere(n - 2);
 }
 
 export async function runDemo(options: DemoOptions): Promise<void> {
@@ -134,8 +152,17 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         { concurrency: options.concurrency },
         `${options.concurrency} downloads in flight on one event loop`,
       ],
-      ['threads', { workers: options.workers }, `${options.workers} worker threads, one download each`],
-      ['processes', { workers: options.workers }, `${options.workers} child processes, one download each`],
+      // As the seeds' pools: each worker runs one download at a time.
+      [
+        'threads',
+        { workers: options.workers, concurrency: options.workers },
+        `${options.workers} worker threads, one download each`,
+      ],
+      [
+        'processes',
+        { workers: options.workers, concurrency: options.workers },
+        `${options.workers} child processes, one download each`,
+      ],
     ];
     for (const [backend, extra, note] of plans) {
       log(`downloading with ${backend}...`);
@@ -149,14 +176,18 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     }
     downloads.push(await redisRow(options, links, run));
 
-    log(`CPU-bound: ${options.cpuTasks} x fib(${options.fib}) on each backend...`);
+    // A CPU job long enough that the workers' real speed-up shows, not their start-up and
+    // messages (24 x fib(31) was 0.22 s in all: "1.3x on 2 cores" undersold threads).
+    const fibN = options.fib ?? sizeFib(CPU_CALL_MS);
+    const sized = options.fib === undefined ? ` (n sized to ~${CPU_CALL_MS} ms a call here)` : '';
+    log(`CPU-bound: ${options.cpuTasks} x fib(${fibN})${sized} on each backend...`);
     for (const [backend, note] of [
       ['sequential', 'one at a time'],
       ['async', 'one event loop: no gain for CPU work'],
       ['threads', `${cores} worker threads (started before timing)`],
       ['processes', `${cores} child processes (started before timing)`],
     ] as const) {
-      const items = Array.from({ length: options.cpuTasks }, () => options.fib);
+      const items = Array.from({ length: options.cpuTasks }, () => fibN);
       await using pool = new Pool({ backend, workers: cores, concurrency: options.concurrency });
       // Start the workers before timing (one tiny task each), as the seeds' pools were up before the clock.
       await pool.map(
@@ -175,7 +206,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     );
     log(table(downloads, base));
     log('');
-    log(`CPU-bound: ${options.cpuTasks} x fib(${options.fib})`);
+    log(`CPU-bound: ${options.cpuTasks} x fib(${fibN})`);
     log(table(cpuRows, cpuRows[0]?.seconds));
     log('');
     log(advice(downloads, cpuRows, cores));
