@@ -122,6 +122,9 @@ class ChunkRequest implements ExecRequest {
   }
 }
 
+/** Most items of one worker's probe (see #probeSize). */
+const PROBE_MAX_ITEMS = 32;
+
 /** Batches of at least this many numbers go packed to a backend that takes them so. */
 const PACK_MIN_ITEMS = 16;
 
@@ -295,7 +298,7 @@ export class MapRun {
         // While the probe runs, wait for its measurement (a probe that failed measured nothing: probe again).
         if (
           this.#probing &&
-          this.#pulled >= this.#parallelism &&
+          this.#pulled >= this.#parallelism * this.#probeSize() &&
           this.#perItemMs === undefined &&
           this.#entries.size > 0
         )
@@ -363,7 +366,7 @@ export class MapRun {
     if (this.#options.chunkSize !== undefined) return this.#options.chunkSize;
     if (this.#timeout !== undefined || this.#maxBatch === 1) return 1;
     if (this.#async !== undefined) return 1;
-    if (this.#perItemMs === undefined) return 1;
+    if (this.#perItemMs === undefined) return this.#probeSize();
     this.#probing = false;
     let size: number;
     if (this.#total !== undefined) {
@@ -384,6 +387,16 @@ export class MapRun {
     size = Math.max(1, Math.min(Math.max(size, floorByTime), ceilingByTime, this.#maxBatch));
     this.#lastSize = size;
     return size;
+  }
+
+  /**
+   * Items each worker's probe takes: one, unless the input is long enough that a few more are a
+   * negligible share of each worker's part (under 1%), which measures tiny tasks far better
+   * (the fixed cost of a request is not charged to one item) at no risk to balance.
+   */
+  #probeSize(): number {
+    if (this.#total === undefined) return 1;
+    return Math.max(1, Math.min(PROBE_MAX_ITEMS, Math.floor(this.#total / this.#parallelism / 128)));
   }
 
   #dispatch(firstIndex: number, items: unknown[] | Float64Array): void {
@@ -435,7 +448,12 @@ export class MapRun {
   #measure(ms: number, size: number): void {
     this.#measures++;
     const perItem = ms / size;
-    this.#perItemMs = this.#perItemMs === undefined ? perItem : (this.#perItemMs + perItem) / 2;
+    // A batch that ran at less than half the estimate is believed at once: the probe's single
+    // item (cold code, fixed costs not shared) overstates the time of tiny tasks many times over,
+    // and halving the gap per batch would keep the first waves of batches small. Batch sizes stay
+    // capped by a fair share of what remains, so a wrong guess costs little balance.
+    const estimate = this.#perItemMs;
+    this.#perItemMs = estimate === undefined || perItem < estimate / 2 ? perItem : (estimate + perItem) / 2;
   }
 
   #deliver(firstIndex: number, count: number, result: ExecResult): void {
