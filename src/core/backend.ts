@@ -35,6 +35,12 @@ export interface ExecRequest {
    * (which is then built on first access).
    */
   readonly singleArgs?: readonly unknown[];
+  /**
+   * Set on a map batch whose single arguments are all numbers, for backends that take them so
+   * (`packsNumbers`): the arguments, packed. `singleArgs` then holds them too, built on first
+   * access; such a backend need never touch it.
+   */
+  readonly packed?: Float64Array;
   /** Index of the first item within its map (for progress events); 0 for single calls. */
   readonly firstIndex: number;
   /** ArrayBuffers to move rather than copy (worker threads only; others copy). */
@@ -112,6 +118,8 @@ export interface Backend {
   readonly acceptsFunctions: boolean;
   /** Whether arguments must be checked for cloneability before they are sent. */
   readonly copiesArguments: boolean;
+  /** Whether it takes a map batch of numbers packed in a Float64Array (ExecRequest.packed). */
+  readonly packsNumbers?: boolean;
   /** Runs a request. Must not throw synchronously. */
   exec(request: ExecRequest): Promise<ExecResult>;
   /**
@@ -181,5 +189,6 @@ export interface BackendOptions {
 
 /** How many items a request carries. */
 export function itemCount(request: ExecRequest): number {
+  if (request.packed !== undefined) return request.packed.length;
   return request.singleArgs !== undefined ? request.singleArgs.length : request.items.length;
 }

@@ -31,7 +31,7 @@ export interface Entry {
 /** What the map family needs of the pool. */
 export interface Dispatcher {
   readonly backendName: BackendName;
-  backendInfo(): Promise<{ slots: number; parallelism: number; maxBatch: number }>;
+  backendInfo(): Promise<{ slots: number; parallelism: number; maxBatch: number; packsNumbers: boolean }>;
   /** Checks a batch of argument lists (rewriting moved values): what the request must carry. */
   prepareBatch(task: Task<never[], unknown>, items: unknown[][], firstIndex: number): Prepared | undefined;
   /** The same for a batch of single arguments (rewritten in place where moved). */

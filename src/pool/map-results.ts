@@ -1,16 +1,42 @@
 /**
  * map / starmap / mapSettled: runs a MapRun to the end and returns every outcome in input order.
- * Outcomes arrive by chunk and out of order; they are put in order once, at the end (writing far
- * past the end of a growing array, or into a huge presized one, is slow).
+ * Outcomes arrive by chunk, mostly in order: a chunk that continues the results is appended at
+ * once (while the workers run the next ones), one that arrives early waits until the chunks
+ * before it are in. Appending only at the end (never writing past it, never presizing a huge
+ * array) keeps the array packed and fast.
  */
 import type { Task } from '../core/task.js';
 import type { Dispatcher } from './dispatch.js';
 import { type MapInput, type MapOptions, MapRun, type MapSink } from './map-run.js';
 
 interface Piece {
-  readonly first: number;
   readonly values: ArrayLike<unknown>;
   readonly count: number;
+}
+
+/** Results in input order, appended as the chunks before them are in. */
+class InOrder {
+  readonly results: unknown[] = [];
+  /** Chunks that arrived before those ahead of them, by first index. */
+  readonly #early = new Map<number, Piece>();
+
+  add(first: number, values: ArrayLike<unknown>, count: number): void {
+    if (first !== this.results.length) {
+      this.#early.set(first, { values, count });
+      return;
+    }
+    appendAll(this.results, values, count);
+    const early = this.#early;
+    if (early.size === 0) return;
+    for (
+      let next = early.get(this.results.length);
+      next !== undefined;
+      next = early.get(this.results.length)
+    ) {
+      early.delete(this.results.length);
+      appendAll(this.results, next.values, next.count);
+    }
+  }
 }
 
 /** Settles with the results in input order (`failFast`) or with every outcome as PromiseSettledResult. */
@@ -22,24 +48,23 @@ export function collectRun(
   failFast: boolean,
   track: (run: MapRun) => void,
 ): Promise<unknown[]> {
-  const pieces: Piece[] = [];
-  const singles: { index: number; value: unknown }[] = [];
+  const ordered = new InOrder();
   const sink: MapSink = failFast
     ? {
-        chunk: (first, values, count) => pieces.push({ first, values, count }),
-        value: (index, value) => singles.push({ index, value }),
+        chunk: (first, values, count) => ordered.add(first, values, count),
+        value: (index, value) => ordered.add(index, [value], 1),
         error: () => false,
       }
     : {
         chunk: (first, values, count) =>
-          pieces.push({
+          ordered.add(
             first,
-            values: Array.from({ length: count }, (_, i) => ({ status: 'fulfilled', value: values[i] })),
+            Array.from({ length: count }, (_, i) => ({ status: 'fulfilled', value: values[i] })),
             count,
-          }),
-        value: (index, value) => singles.push({ index, value: { status: 'fulfilled', value } }),
+          ),
+        value: (index, value) => ordered.add(index, [{ status: 'fulfilled', value }], 1),
         error: (index, reason) => {
-          singles.push({ index, value: { status: 'rejected', reason } });
+          ordered.add(index, [{ status: 'rejected', reason }], 1);
           return true;
         },
       };
@@ -50,14 +75,8 @@ export function collectRun(
     return Promise.reject(error);
   }
   track(run);
-  return run.done.then(() => {
-    // Pieces and single outcomes cover the input without gaps: sort them, then append in order.
-    for (const { index, value } of singles) pieces.push({ first: index, values: [value], count: 1 });
-    pieces.sort((a, b) => a.first - b.first);
-    const results: unknown[] = [];
-    for (const { values, count } of pieces) appendAll(results, values, count);
-    return results;
-  });
+  // Outcomes cover the input without gaps: once the run is done, every one is in order.
+  return run.done.then(() => ordered.results);
 }
 
 /** Appends the first `count` values (an array or a Float64Array) to `out`, in bulk where possible. */

@@ -84,11 +84,12 @@ export function lazyWindow(parallelism: number, batchSize: number): number {
 /** A batch of a map as the backend sees it; the per-item argument lists exist only if asked for. */
 class ChunkRequest implements ExecRequest {
   #items: (readonly unknown[])[] | undefined;
+  #singles: readonly unknown[] | undefined;
   readonly transfer?: readonly ArrayBuffer[];
   readonly buffers?: readonly BufferPath[];
   readonly copyBytes?: number;
   readonly timeout?: number;
-  readonly singleArgs?: readonly unknown[];
+  readonly packed?: Float64Array;
   readonly mapBatch = true;
 
   constructor(
@@ -96,23 +97,46 @@ class ChunkRequest implements ExecRequest {
     readonly taskName: string,
     readonly firstIndex: number,
     lists: unknown[][] | undefined,
-    singles: unknown[] | undefined,
+    singles: unknown[] | Float64Array | undefined,
     carried: Prepared | undefined,
     timeout: number | undefined,
     readonly onProgress: (index: number, update: ProgressUpdate) => void,
   ) {
     this.#items = lists;
-    if (singles !== undefined) this.singleArgs = singles;
+    if (singles instanceof Float64Array) this.packed = singles;
+    else this.#singles = singles;
     if (carried?.transfer !== undefined) this.transfer = carried.transfer;
     if (carried?.buffers !== undefined) this.buffers = carried.buffers;
     if (carried?.copyBytes !== undefined) this.copyBytes = carried.copyBytes;
     if (timeout !== undefined) this.timeout = timeout;
   }
 
+  get singleArgs(): readonly unknown[] | undefined {
+    if (this.#singles === undefined && this.packed !== undefined) this.#singles = Array.from(this.packed);
+    return this.#singles;
+  }
+
   get items(): readonly (readonly unknown[])[] {
     this.#items ??= (this.singleArgs ?? []).map((arg) => [arg]);
     return this.#items;
   }
+}
+
+/** Most items of one worker's probe (see #probeSize). */
+const PROBE_MAX_ITEMS = 32;
+
+/** Batches of at least this many numbers go packed to a backend that takes them so. */
+const PACK_MIN_ITEMS = 16;
+
+/** `array[first..end)` packed in a Float64Array when every item is a number, else undefined. */
+function packRange(array: readonly unknown[], first: number, end: number): Float64Array | undefined {
+  const out = new Float64Array(end - first);
+  for (let i = first; i < end; i++) {
+    const value = array[i];
+    if (typeof value !== 'number') return undefined;
+    out[i - first] = value;
+  }
+  return out;
 }
 
 export class MapRun {
@@ -147,6 +171,8 @@ export class MapRun {
   #grownAt = -1;
   #perItemMs: number | undefined;
   #probing = false;
+  /** Whether batches of numbers are packed here, in one pass (the backend takes them so, and none so far was not a number). */
+  #packs = false;
   /** Whether batch sizes adapt (no fixed chunkSize, no timeout, a batching backend, a sync input). */
   #adaptive = false;
   #abortListener: (() => void) | undefined;
@@ -216,6 +242,7 @@ export class MapRun {
         this.#slots = Math.max(1, info.slots);
         this.#parallelism = Math.max(1, Math.min(info.slots, info.parallelism));
         this.#maxBatch = Math.max(1, info.maxBatch);
+        this.#packs = info.packsNumbers && !this.#spread && this.#array !== undefined;
         this.#adaptive = this.#probing =
           options.chunkSize === undefined &&
           this.#timeout === undefined &&
@@ -271,16 +298,29 @@ export class MapRun {
         // While the probe runs, wait for its measurement (a probe that failed measured nothing: probe again).
         if (
           this.#probing &&
-          this.#pulled >= this.#parallelism &&
+          this.#pulled >= this.#parallelism * this.#probeSize() &&
           this.#perItemMs === undefined &&
           this.#entries.size > 0
         )
           break;
         const size = this.#nextChunkSize();
         const first = this.#pulled;
+        const array = this.#array;
+        if (this.#packs && size >= PACK_MIN_ITEMS && array !== undefined) {
+          // Numbers from an array: read, checked and packed in one pass, with nothing else to
+          // prepare (numbers need no checks), for a backend that sends them packed anyway.
+          const end = Math.min(array.length, first + size);
+          const packed = packRange(array, first, end);
+          if (packed !== undefined) {
+            if (end >= array.length) this.#exhausted = true;
+            this.#pulled = end;
+            this.#dispatch(first, packed);
+            continue;
+          }
+          this.#packs = false;
+        }
         // Single-argument items travel as one flat array; starmap's as argument lists.
         const items: unknown[] = [];
-        const array = this.#array;
         if (array !== undefined) {
           const end = Math.min(array.length, first + size);
           if (this.#spread) for (let i = first; i < end; i++) items.push(this.#argList(array[i]));
@@ -326,7 +366,7 @@ export class MapRun {
     if (this.#options.chunkSize !== undefined) return this.#options.chunkSize;
     if (this.#timeout !== undefined || this.#maxBatch === 1) return 1;
     if (this.#async !== undefined) return 1;
-    if (this.#perItemMs === undefined) return 1;
+    if (this.#perItemMs === undefined) return this.#probeSize();
     this.#probing = false;
     let size: number;
     if (this.#total !== undefined) {
@@ -349,22 +389,36 @@ export class MapRun {
     return size;
   }
 
-  #dispatch(firstIndex: number, items: unknown[]): void {
+  /**
+   * Items each worker's probe takes: one, unless the input is long enough that a few more are a
+   * negligible share of each worker's part (under 1%), which measures tiny tasks far better
+   * (the fixed cost of a request is not charged to one item) at no risk to balance.
+   */
+  #probeSize(): number {
+    if (this.#total === undefined) return 1;
+    return Math.max(1, Math.min(PROBE_MAX_ITEMS, Math.floor(this.#total / this.#parallelism / 128)));
+  }
+
+  #dispatch(firstIndex: number, items: unknown[] | Float64Array): void {
     let carried: Prepared | undefined;
     try {
-      carried = this.#spread
-        ? this.#dispatcher.prepareBatch(this.#task, items as unknown[][], firstIndex)
-        : this.#dispatcher.prepareSingles(this.#task, items, firstIndex);
+      carried =
+        items instanceof Float64Array
+          ? this.#dispatcher.prepareSingles(this.#task, [], firstIndex) // the task's checks only
+          : this.#spread
+            ? this.#dispatcher.prepareBatch(this.#task, items as unknown[][], firstIndex)
+            : this.#dispatcher.prepareSingles(this.#task, items, firstIndex);
     } catch (error) {
       this.#fail(error, true);
       return;
     }
+    const count = items.length;
     const request = new ChunkRequest(
       this.#task as TaskRef | LocalFunction,
       this.#taskName,
       firstIndex,
       this.#spread ? (items as unknown[][]) : undefined,
-      this.#spread ? undefined : items,
+      this.#spread ? undefined : (items as unknown[] | Float64Array),
       carried,
       this.#timeout,
       (index, update) => this.#progress(index, update),
@@ -379,12 +433,12 @@ export class MapRun {
       },
       done: (result) => {
         this.#entries.delete(entry);
-        this.#measure(result.busyMs ?? performance.now() - startedAt, items.length);
-        this.#deliver(firstIndex, items.length, result);
+        this.#measure(result.busyMs ?? performance.now() - startedAt, count);
+        this.#deliver(firstIndex, count, result);
       },
       fail: (error) => {
         this.#entries.delete(entry);
-        this.#deliverFailure(firstIndex, items.length, error);
+        this.#deliverFailure(firstIndex, count, error);
       },
     };
     this.#entries.add(entry);
@@ -394,7 +448,12 @@ export class MapRun {
   #measure(ms: number, size: number): void {
     this.#measures++;
     const perItem = ms / size;
-    this.#perItemMs = this.#perItemMs === undefined ? perItem : (this.#perItemMs + perItem) / 2;
+    // A batch that ran at less than half the estimate is believed at once: the probe's single
+    // item (cold code, fixed costs not shared) overstates the time of tiny tasks many times over,
+    // and halving the gap per batch would keep the first waves of batches small. Batch sizes stay
+    // capped by a fair share of what remains, so a wrong guess costs little balance.
+    const estimate = this.#perItemMs;
+    this.#perItemMs = estimate === undefined || perItem < estimate / 2 ? perItem : (estimate + perItem) / 2;
   }
 
   #deliver(firstIndex: number, count: number, result: ExecResult): void {

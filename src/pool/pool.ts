@@ -132,7 +132,12 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       defaultTimeout: this.#options.timeout,
       backendInfo: async () => {
         const impl = await this.#ready();
-        return { slots: impl.slots, parallelism: impl.parallelism, maxBatch: impl.maxBatch };
+        return {
+          slots: impl.slots,
+          parallelism: impl.parallelism,
+          maxBatch: impl.maxBatch,
+          packsNumbers: impl.packsNumbers === true,
+        };
       },
       prepareBatch: (task, items, firstIndex) => prepareBatch(backend, task, items, firstIndex),
       prepareSingles: (task, args, firstIndex) => prepareSingles(backend, task, args, firstIndex),

@@ -162,6 +162,7 @@ export class WorkerPoolBackend implements Backend {
   readonly maxBatch = MAX_BATCH;
   readonly acceptsFunctions = false;
   readonly copiesArguments = true;
+  readonly packsNumbers = true;
   readonly #factory: WorkerFactory;
   readonly #setup: WorkerSetup;
   readonly #idleTimeout: number;
@@ -448,10 +449,16 @@ export class WorkerPoolBackend implements Backend {
       this.#armTimeout(slot, call, true);
     }
     let flags = request.timeout !== undefined ? FLAG_TIMED : 0;
-    const singles = request.singleArgs;
-    const count = singles !== undefined ? singles.length : request.items.length;
-    let items: unknown = singles ?? request.items;
-    if (count === 1) {
+    const given = request.packed;
+    const singles = given === undefined ? request.singleArgs : undefined;
+    const count =
+      given !== undefined ? given.length : singles !== undefined ? singles.length : request.items.length;
+    let items: unknown = given ?? singles ?? request.items;
+    if (given !== undefined && count > 1) {
+      // Packed by the pool (map-run.ts): sent as it is, copied by the clone rather than moved,
+      // so that the request can still be sent again if its worker gives it back.
+      flags |= FLAG_PACKED;
+    } else if (count === 1) {
       flags |= FLAG_SINGLE;
     } else {
       if (singles !== undefined) flags |= FLAG_ONE_ARG;

@@ -26,6 +26,7 @@ import {
 } from '../../../index.js';
 import { mathTasks } from '../../../pool/testing/pool-contract.js';
 import type * as WorkerTasks from '../fixtures/worker-tasks.js';
+import { describeValue } from '../fixtures/worker-tasks.js';
 
 export const workerTasks = tasks<typeof WorkerTasks>(new URL('../fixtures/worker-tasks.js', import.meta.url));
 const w = workerTasks;
@@ -252,6 +253,31 @@ export function describeWorkerBackend(backend: 'threads' | 'processes'): void {
         await pool.terminate();
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it('a map of numbers (packed on the way) delivers every value exactly: -0, NaN, infinities, fractions, 2^53; a non-number or a hole midway still arrives as itself', async () => {
+      await using pool = make();
+      const special = [
+        -0,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+        0.1,
+        2 ** 53,
+        -(2 ** 31) - 1,
+      ];
+      const numbers = Array.from({ length: 5000 }, (_, i) =>
+        i % 97 === 0 ? (special[(i / 97) % special.length] as number) : i * 1.5,
+      );
+      const expected = (items: readonly unknown[]) => Array.from(items, (item) => describeValue(item));
+      assert.deepEqual(await pool.map(w.describeValue, numbers), expected(numbers));
+      const mixed: unknown[] = [...numbers];
+      mixed[3100] = '3100';
+      mixed[3200] = 10n;
+      assert.deepEqual(await pool.map(w.describeValue, mixed), expected(mixed));
+      // biome-ignore lint/suspicious/noSparseArray: a hole in the input is the point
+      const holes: unknown[] = [1, , 3, ...numbers.slice(0, 100)];
+      assert.deepEqual(await pool.map(w.describeValue, holes), expected(holes));
     });
 
     it('copied big binary arguments arrive whole (on threads as a clone sends them: type, offset, length, shared buffers); the caller keeps its own', async () => {
