@@ -19,6 +19,8 @@ import type { DownloadItem, ItemResult } from './types.js';
 
 /** Bytes gathered in memory before one write (small files are written with a single call). */
 const WRITE_BATCH = 256 * 1024;
+/** Bytes received but not yet written past which reading pauses (the disk is behind). */
+const MAX_PENDING = 4 * WRITE_BATCH;
 const FRESH = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 const APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
@@ -202,9 +204,12 @@ async function attempt(
     pendingBytes = 0;
     await writeAll(fd, chunks);
   };
+  /** The batch being written now (one at a time: writes to one file never overlap). */
+  let writing: Promise<void> | undefined;
+  let paused = false;
   try {
     try {
-      // Event-based reading (cheaper per chunk than an async iterator); pause while a batch is written.
+      // Event-based reading (cheaper per chunk than an async iterator).
       await new Promise<void>((resolve, reject) => {
         let skipOverlap = start > 0;
         body.on('data', (received: Buffer) => {
@@ -246,21 +251,36 @@ async function attempt(
               reportedAt = performance.now();
             }
           }
-          if (pendingBytes >= WRITE_BATCH) {
-            body.pause();
-            flush().then(
-              () => body.resume(),
+          // One batch is written while the next arrives (the network and the disk overlap);
+          // reading pauses only when the disk falls a few batches behind.
+          if (pendingBytes >= WRITE_BATCH && writing === undefined) {
+            writing = flush().then(
+              () => {
+                writing = undefined;
+                if (paused) {
+                  paused = false;
+                  body.resume();
+                }
+              },
               (error: unknown) => {
                 body.destroy();
                 reject(error);
               },
             );
+          } else if (writing !== undefined && pendingBytes >= MAX_PENDING && !paused) {
+            paused = true;
+            body.pause();
           }
         });
-        body.once('end', resolve);
+        body.once('end', () => {
+          if (writing === undefined) resolve();
+          else writing.then(resolve, reject);
+        });
         body.once('error', reject);
       });
     } catch (error) {
+      // A batch still being written lands before anything else is done with the file.
+      await writing?.catch(() => {});
       if ((error as { code?: unknown }).code === 'ERR_RESUME_MISMATCH') {
         if (fd !== undefined) await closeFd(fd).catch(() => {});
         fd = undefined;
