@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type GalleryServer, startGalleryServer } from '../../gallery-server/server.js';
 import { CLI, makeTempDir, runCli } from '../testing/cli-runner.js';
-import { startTerminal } from '../testing/terminal.js';
+import { SKIP_EXIT_STATUS_TESTS, startTerminal } from '../testing/terminal.js';
 
 const MiB = 1 << 20;
 
@@ -29,7 +29,7 @@ function secondsOf(text: string): number {
   return Number(text.replace(/ s$/, ''));
 }
 
-describe('the live progress display', { timeout: 120_000 }, () => {
+describe('the live progress display', { timeout: 120_000, skip: SKIP_EXIT_STATUS_TESTS }, () => {
   let server: GalleryServer;
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
   before(async () => {
