@@ -7,27 +7,13 @@
  * Decoding builds only plain data: nothing is evaluated, no constructor is looked up by name.
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { typedArrayClass } from '../core/typed-arrays.js';
 import { PayloadTooLargeError } from './errors.js';
 
 const TAG = '$tm';
 const MAX_DEPTH = 100;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-const TYPED_ARRAYS = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-} as const;
-type TypedArrayName = keyof typeof TYPED_ARRAYS;
 
 /** Encodes `value` into a JSON-safe tree; `path` names the value in error messages. */
 export function encodeValue(value: unknown, path = 'value'): Json {
@@ -64,7 +50,7 @@ function encode(value: unknown, path: string, depth: number, seen: Set<object>):
     if (Buffer.isBuffer(object)) return { [TAG]: 'buf', v: object.toString('base64') };
     if (ArrayBuffer.isView(object)) {
       const name = object.constructor.name;
-      if (name === 'DataView' || !(name in TYPED_ARRAYS)) {
+      if (typedArrayClass(name) === undefined) {
         throw new InvalidArgumentError(`${path} is a ${name}: send a Uint8Array or Buffer instead`);
       }
       const bytes = Buffer.from(object.buffer, object.byteOffset, object.byteLength);
@@ -152,11 +138,11 @@ function decode(tree: unknown, depth: number): unknown {
     }
     case 'typed': {
       const name = String(node.t);
-      if (!Object.hasOwn(TYPED_ARRAYS, name))
-        throw new InvalidArgumentError(`unknown typed array ${name} in payload`);
+      const View = typedArrayClass(name);
+      if (View === undefined) throw new InvalidArgumentError(`unknown typed array ${name} in payload`);
       const bytes = Buffer.from(String(v), 'base64');
       const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-      return new TYPED_ARRAYS[name as TypedArrayName](copy);
+      return new View(copy);
     }
     case 'date':
       return new Date(Number(v));

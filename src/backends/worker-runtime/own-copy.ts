@@ -6,25 +6,12 @@
  * The task gets what a clone would give it: its own buffer, the same view type, offset and
  * length, and views on one buffer sharing one copy. The caller's buffers are untouched.
  */
+import { typedArrayClass } from '../../core/typed-arrays.js';
 
 /** Binary values smaller than this are left to the structured clone. */
 export const OWN_COPY_MIN_BYTES = 16 * 1024;
 
 type ViewType = new (buffer: ArrayBuffer, byteOffset: number, length: number) => unknown;
-
-const VIEW_TYPES: Readonly<Record<string, ViewType>> = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-};
 
 /**
  * An argument as the worker should get it: a big ArrayBuffer, or a view on one, copied into a
@@ -40,7 +27,9 @@ export function ownCopy(value: unknown, copies: Map<ArrayBuffer, ArrayBuffer>): 
   if (!(buffer instanceof ArrayBuffer) || !copyable(buffer)) return value;
   if (value instanceof DataView)
     return new DataView(copyOf(buffer, copies), value.byteOffset, value.byteLength);
-  const View = VIEW_TYPES[(value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag]];
+  const View = typedArrayClass((value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag]) as
+    | ViewType
+    | undefined;
   if (View === undefined) return value;
   return new View(copyOf(buffer, copies), value.byteOffset, (value as unknown as { length: number }).length);
 }
