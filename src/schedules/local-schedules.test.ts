@@ -12,28 +12,11 @@ import { tasks } from '../core/task.js';
 import type * as DistTasks from '../distributed/fixtures/dist-tasks.js';
 import { Pool } from '../pool/pool.js';
 import { InvalidScheduleError, ScheduleNotFoundError } from './errors.js';
-import type { Schedule, ScheduleMissed, ScheduleRun } from './schedule.js';
+import type { ScheduleRun } from './schedule.js';
 import { parseEvery } from './spec.js';
+import { next } from './testing/next-events.js';
 
 const t = tasks<typeof DistTasks>(new URL('../distributed/fixtures/dist-tasks.js', import.meta.url));
-
-/** The next `count` events of `name` on `schedule`. */
-function next(schedule: Schedule, name: 'run', count?: number): Promise<ScheduleRun[]>;
-function next(schedule: Schedule, name: 'missed', count?: number): Promise<ScheduleMissed[]>;
-function next(schedule: Schedule, name: 'run' | 'missed', count = 1): Promise<unknown[]> {
-  const events = schedule as unknown as NodeJS.EventEmitter;
-  return new Promise((resolve) => {
-    const seen: unknown[] = [];
-    const listener = (event: unknown) => {
-      seen.push(event);
-      if (seen.length === count) {
-        events.off(name, listener);
-        resolve(seen);
-      }
-    };
-    events.on(name, listener);
-  });
-}
 
 /** Blocks this thread's event loop for `ms`, as a suspended process would be. */
 function blockFor(ms: number): void {

@@ -17,7 +17,7 @@ import { spawnWorkerProcess, withWorkers } from '../distributed/testing/worker-p
 import { Pool } from '../pool/pool.js';
 import { InvalidScheduleError, ScheduleNotFoundError } from './errors.js';
 import type * as ScheduleTasks from './fixtures/schedule-tasks.js';
-import type { Schedule, ScheduleMissed, ScheduleRun } from './schedule.js';
+import { next } from './testing/next-events.js';
 
 const run = promisify(execFile);
 const TASKS = new URL('./fixtures/schedule-tasks.js', import.meta.url);
@@ -67,24 +67,6 @@ async function finishedRuns(queue: Queue, id: string): Promise<{ due: number; va
     .filter((job) => job.id?.startsWith(`repeat:${id}:`))
     .map((job) => ({ due: Number(job.id?.slice(`repeat:${id}:`.length)), value: job.returnvalue }))
     .sort((a, b) => a.due - b.due);
-}
-
-/** The next `count` events of `name` on `schedule`. */
-function next(schedule: Schedule, name: 'run', count?: number): Promise<ScheduleRun[]>;
-function next(schedule: Schedule, name: 'missed', count?: number): Promise<ScheduleMissed[]>;
-function next(schedule: Schedule, name: 'run' | 'missed', count = 1): Promise<unknown[]> {
-  const events = schedule as unknown as NodeJS.EventEmitter;
-  return new Promise((resolve) => {
-    const seen: unknown[] = [];
-    const listener = (event: unknown) => {
-      seen.push(event);
-      if (seen.length === count) {
-        events.off(name, listener);
-        resolve(seen);
-      }
-    };
-    events.on(name, listener);
-  });
 }
 
 const cli = (args: string[]) =>
